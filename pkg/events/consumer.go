@@ -1,0 +1,272 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/ocopvn/ocop/pkg/logging"
+	"github.com/ocopvn/ocop/pkg/tracing"
+)
+
+type permanentError struct{ err error }
+
+func (p permanentError) Error() string { return p.err.Error() }
+func (p permanentError) Unwrap() error { return p.err }
+
+// Permanent marks an error no retry can fix (a malformed event, a rule the
+// event breaks): the consumer moves the event to the dead-letter stream.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}
+
+// Handler applies one event inside tx; the consumer records the event in the
+// inbox in the same transaction and acks after commit.
+type Handler func(ctx context.Context, tx pgx.Tx, m Message) error
+
+// ConsumerSpec names a durable consumer. Durable names are part of the
+// deployed state and are never renamed.
+type ConsumerSpec struct {
+	Stream     string
+	Durable    string
+	Subjects   []string
+	Workers    int           // concurrent handlers, default 1
+	MaxDeliver int           // deliveries before dead-lettering, default 10
+	AckWait    time.Duration // default 30s
+}
+
+// Consumer runs a handler over a durable pull consumer. Replicas of a service
+// bind to the same durable, which makes it a work queue between them.
+type Consumer struct {
+	js      jetstream.JetStream
+	pool    *pgxpool.Pool
+	spec    ConsumerSpec
+	handler Handler
+	log     *zap.Logger
+	inbox   string
+
+	handled *prometheus.CounterVec
+}
+
+// NewConsumer returns a consumer whose inbox lives in schema. reg may be nil.
+func NewConsumer(js jetstream.JetStream, pool *pgxpool.Pool, schema string, spec ConsumerSpec, handler Handler, log *zap.Logger, reg prometheus.Registerer) *Consumer {
+	if spec.Workers <= 0 {
+		spec.Workers = 1
+	}
+	if spec.MaxDeliver <= 0 {
+		spec.MaxDeliver = 10
+	}
+	if spec.AckWait <= 0 {
+		spec.AckWait = 30 * time.Second
+	}
+	c := &Consumer{
+		js: js, pool: pool, spec: spec, handler: handler,
+		log:   log.With(zap.String("consumer", spec.Durable)),
+		inbox: pgx.Identifier{schema, "inbox"}.Sanitize(),
+		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ocop_events_handled_total", Help: "Events handled by consumer and outcome.",
+			ConstLabels: prometheus.Labels{"consumer": spec.Durable},
+		}, []string{"outcome"}),
+	}
+	if reg != nil {
+		reg.MustRegister(c.handled)
+	}
+	return c
+}
+
+// Declare creates or updates the durable consumer on the server.
+func (c *Consumer) Declare(ctx context.Context) (jetstream.Consumer, error) {
+	cfg := jetstream.ConsumerConfig{
+		Durable:        c.spec.Durable,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        c.spec.AckWait,
+		MaxDeliver:     c.spec.MaxDeliver + 1, // the last delivery is dead-lettered by us
+		MaxAckPending:  1000,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		FilterSubjects: c.spec.Subjects,
+	}
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, c.spec.Stream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("declaring consumer %s on %s: %w", c.spec.Durable, c.spec.Stream, err)
+	}
+	return cons, nil
+}
+
+// Run consumes until ctx ends, then drains: messages already received are
+// handled and acked before it returns.
+func (c *Consumer) Run(ctx context.Context) error {
+	for {
+		err := c.runOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.log.Warn("consumer interrupted; resubscribing", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (c *Consumer) runOnce(ctx context.Context) error {
+	cons, err := c.Declare(ctx)
+	if err != nil {
+		return err
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(max(2*c.spec.Workers, 16)))
+	if err != nil {
+		return fmt.Errorf("subscribing %s: %w", c.spec.Durable, err)
+	}
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-ctx.Done():
+			iter.Drain()
+		case <-stopped:
+			iter.Stop()
+		}
+	}()
+
+	// Handlers run on a context that outlives ctx by a grace period, so a
+	// drain finishes the messages already in hand.
+	work := make(chan jetstream.Msg)
+	var wg sync.WaitGroup
+	handlerCtx := context.WithoutCancel(ctx)
+	for range c.spec.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for msg := range work {
+				c.process(handlerCtx, msg)
+			}
+		}()
+	}
+	defer func() {
+		close(work)
+		wg.Wait()
+	}()
+	for {
+		msg, err := iter.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return ctx.Err()
+			}
+			return err
+		}
+		work <- msg
+	}
+}
+
+func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
+	meta, err := msg.Metadata()
+	if err != nil {
+		c.deadLetter(ctx, msg, fmt.Errorf("reading delivery metadata: %w", err))
+		return
+	}
+	ev, err := fromMsg(msg.Subject(), msg.Headers(), msg.Data())
+	if err != nil {
+		c.deadLetter(ctx, msg, err)
+		return
+	}
+	m := Message{Event: ev, StreamSequence: meta.Sequence.Stream, Deliveries: meta.NumDelivered}
+	trace := m.Trace()
+	log := c.log.With(zap.String("event_id", ev.ID), zap.String("event_type", ev.Type), zap.String("trace_id", trace.TraceID))
+	hctx, cancel := context.WithTimeout(tracing.With(logging.WithLogger(ctx, log), trace), c.spec.AckWait)
+	defer cancel()
+
+	duplicate, err := c.apply(hctx, m)
+	switch {
+	case err == nil:
+		if err := msg.Ack(); err != nil {
+			log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
+		}
+		if duplicate {
+			c.handled.WithLabelValues("duplicate").Inc()
+		} else {
+			c.handled.WithLabelValues("ok").Inc()
+		}
+	case IsPermanent(err) || m.Deliveries >= uint64(c.spec.MaxDeliver):
+		c.deadLetter(ctx, msg, err)
+	default:
+		delay := Backoff(m.Deliveries)
+		log.Warn("handling event failed; retrying", zap.Error(err), zap.Uint64("delivery", m.Deliveries), zap.Duration("retry_in", delay))
+		c.handled.WithLabelValues("retry").Inc()
+		_ = msg.NakWithDelay(delay)
+	}
+}
+
+// apply runs the handler in a transaction with the inbox insert; duplicate
+// is true when the event was handled before.
+func (c *Consumer) apply(ctx context.Context, m Message) (duplicate bool, err error) {
+	err = pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO `+c.inbox+` (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, c.spec.Durable, m.ID)
+		if err != nil {
+			return fmt.Errorf("recording event in inbox: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			duplicate = true
+			return nil
+		}
+		return c.handler(ctx, tx, m)
+	})
+	return duplicate, err
+}
+
+// deadLetter moves a message it cannot handle to ocop.deadletter.<consumer>
+// with the reason, then terminates its delivery.
+func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, reason error) {
+	c.log.Error("event moved to the dead-letter stream", zap.String("subject", msg.Subject()), zap.Error(reason))
+	c.handled.WithLabelValues("dead_letter").Inc()
+	dl := nats.NewMsg(DeadLetterPrefix + "." + Subject(c.spec.Durable))
+	dl.Data = msg.Data()
+	for k, v := range msg.Headers() {
+		if k != nats.MsgIdHdr {
+			dl.Header[k] = v
+		}
+	}
+	dl.Header.Set("ocop-original-subject", msg.Subject())
+	dl.Header.Set("ocop-reason", reason.Error())
+	id := msg.Headers().Get(HeaderID)
+	opts := []jetstream.PublishOpt{}
+	if id != "" {
+		opts = append(opts, jetstream.WithMsgID(c.spec.Durable+":"+id))
+	}
+	if _, err := c.js.PublishMsg(ctx, dl, opts...); err != nil {
+		c.log.Error("publishing to the dead-letter stream failed; the event will be redelivered", zap.Error(err))
+		_ = msg.NakWithDelay(time.Minute)
+		return
+	}
+	_ = msg.TermWithReason(reason.Error())
+}
+
+// Backoff is the delay before the n-th redelivery: exponential from 200 ms,
+// capped at one minute, with jitter so retries of a burst spread out.
+func Backoff(delivery uint64) time.Duration {
+	if delivery < 1 {
+		delivery = 1
+	}
+	d := 200 * time.Millisecond << min(delivery-1, 9)
+	d = min(d, time.Minute)
+	return d/2 + rand.N(d/2+1)
+}

@@ -1,0 +1,285 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/ocopvn/ocop/pkg/events"
+	"github.com/ocopvn/ocop/pkg/postgres"
+	"github.com/ocopvn/ocop/pkg/testkit"
+)
+
+const schema = "svc"
+
+type bundle struct {
+	pool   *pgxpool.Pool
+	js     jetstream.JetStream
+	nc     *nats.Conn
+	outbox *events.Outbox
+	relay  *events.Relay
+}
+
+func setup(t *testing.T) bundle {
+	t.Helper()
+	pool := testkit.Postgres(t, map[string][]postgres.Source{schema: nil})
+	_, err := pool.Exec(context.Background(), `CREATE TABLE svc.effects (id serial PRIMARY KEY, value text NOT NULL)`)
+	require.NoError(t, err)
+	nc, js := testkit.NATS(t)
+	return bundle{
+		pool:   pool,
+		js:     js,
+		nc:     nc,
+		outbox: events.NewOutbox(schema),
+		relay:  events.NewRelay(pool, js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: 50 * time.Millisecond}),
+	}
+}
+
+func newEvent(t *testing.T, subject, value string) events.Event {
+	t.Helper()
+	ev, err := events.New(context.Background(), "/test", subject, wrapperspb.String(value))
+	require.NoError(t, err)
+	return ev
+}
+
+func (b bundle) commit(t *testing.T, evs ...events.Event) {
+	t.Helper()
+	err := pgx.BeginFunc(context.Background(), b.pool, func(tx pgx.Tx) error {
+		return b.outbox.Add(context.Background(), tx, evs...)
+	})
+	require.NoError(t, err)
+}
+
+func readAll(t *testing.T, js jetstream.JetStream, subject string, want int) []jetstream.Msg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cons, err := js.OrderedConsumer(ctx, events.StreamDemand, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	require.NoError(t, err)
+	var got []jetstream.Msg
+	for len(got) < want {
+		batch, err := cons.Fetch(want-len(got), jetstream.FetchMaxWait(2*time.Second))
+		require.NoError(t, err)
+		n := 0
+		for m := range batch.Messages() {
+			got = append(got, m)
+			n++
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return got
+}
+
+func TestRelayPublishesCommittedEventsWithCloudEventsHeaders(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	ev := newEvent(t, "ocop.demand.demand.d1", "posted")
+	b.commit(t, ev)
+
+	rolledBack := newEvent(t, "ocop.demand.demand.d1", "never")
+	tx, err := b.pool.Begin(ctx)
+	require.NoError(t, err)
+	require.NoError(t, b.outbox.Add(ctx, tx, rolledBack))
+	require.NoError(t, tx.Rollback(ctx))
+
+	n, err := b.relay.Flush(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+
+	msgs := readAll(t, b.js, "ocop.demand.demand.d1", 2)
+	require.Len(t, msgs, 1, "only the committed event is published")
+	h := msgs[0].Headers()
+	require.Equal(t, ev.ID, h.Get("ce-id"))
+	require.Equal(t, ev.ID, h.Get(nats.MsgIdHdr))
+	require.Equal(t, "google.protobuf.StringValue", h.Get("ce-type"))
+	require.Equal(t, "/test", h.Get("ce-source"))
+	require.Equal(t, "1.0", h.Get("ce-specversion"))
+	require.NotEmpty(t, h.Get("ce-time"))
+	require.NotEmpty(t, h.Get("traceparent"))
+	require.Equal(t, "application/protobuf; proto=google.protobuf.StringValue", h.Get("content-type"))
+
+	n, err = b.relay.Flush(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "a published row is not published again")
+}
+
+// A transaction that started first but commits last must not be skipped, and
+// must not be overtaken by the younger transaction's events.
+func TestRelayWaitsForSlowTransactionAndKeepsCommitOrder(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+
+	slow, err := b.pool.Begin(ctx)
+	require.NoError(t, err)
+	first := newEvent(t, "ocop.demand.demand.d2", "first")
+	require.NoError(t, b.outbox.Add(ctx, slow, first))
+
+	second := newEvent(t, "ocop.demand.demand.d2", "second")
+	b.commit(t, second)
+
+	n, err := b.relay.Flush(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "the younger transaction waits while an older one is open")
+
+	require.NoError(t, slow.Commit(ctx))
+	n, err = b.relay.Flush(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+
+	msgs := readAll(t, b.js, "ocop.demand.demand.d2", 2)
+	require.Len(t, msgs, 2)
+	require.Equal(t, first.ID, msgs[0].Headers().Get("ce-id"))
+	require.Equal(t, second.ID, msgs[1].Headers().Get("ce-id"))
+}
+
+// Events committed while no relay runs (the process died between commit and
+// publish) are published by the next relay.
+func TestEventsCommittedWithoutRelayArePublishedLater(t *testing.T) {
+	b := setup(t)
+	for i := range 25 {
+		b.commit(t, newEvent(t, "ocop.demand.demand.d3", fmt.Sprint(i)))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.relay.Run(ctx) }()
+	testkit.Eventually(t, 10*time.Second, "25 events published", func() bool {
+		info, err := b.js.Stream(context.Background(), events.StreamDemand)
+		return err == nil && info.CachedInfo().State.Msgs == 25
+	})
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestConsumerHandlesEachEventOnceAndRetriesTransientFailures(t *testing.T) {
+	b := setup(t)
+	var calls atomic.Int32
+	handler := func(ctx context.Context, tx pgx.Tx, m events.Message) error {
+		if calls.Add(1) <= 2 {
+			return errors.New("database hiccup")
+		}
+		var v wrapperspb.StringValue
+		if err := m.Decode(&v); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO svc.effects (value) VALUES ($1)`, v.Value)
+		return err
+	}
+	cons := events.NewConsumer(b.js, b.pool, schema, events.ConsumerSpec{
+		Stream: events.StreamDemand, Durable: "test-effects", Subjects: []string{"ocop.demand.>"},
+	}, handler, testkit.Logger(t), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cons.Run(ctx) }()
+
+	ev := newEvent(t, "ocop.demand.demand.d4", "effect")
+	b.commit(t, ev)
+	_, err := b.relay.Flush(context.Background())
+	require.NoError(t, err)
+
+	// The same event again under another Nats-Msg-Id, as after JetStream's
+	// duplicate window: the inbox must still refuse it.
+	again := nats.NewMsg(ev.Subject)
+	again.Data = ev.Data
+	again.Header.Set("ce-id", ev.ID)
+	again.Header.Set("ce-type", ev.Type)
+	_, err = b.js.PublishMsg(context.Background(), again, jetstream.WithMsgID("replay-"+ev.ID))
+	require.NoError(t, err)
+
+	countEffects := func() int {
+		var n int
+		require.NoError(t, b.pool.QueryRow(context.Background(), `SELECT count(*) FROM svc.effects`).Scan(&n))
+		return n
+	}
+	testkit.Eventually(t, 20*time.Second, "the effect applied after retries", func() bool { return countEffects() == 1 })
+	testkit.Eventually(t, 10*time.Second, "the replay reached the consumer", func() bool { return calls.Load() >= 3 })
+	time.Sleep(300 * time.Millisecond)
+	require.Equal(t, 1, countEffects(), "a redelivered event changes nothing")
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestConsumerDeadLettersPoisonEvents(t *testing.T) {
+	b := setup(t)
+	handler := func(ctx context.Context, tx pgx.Tx, m events.Message) error {
+		return events.Permanent(errors.New("demand references an unknown unit"))
+	}
+	cons := events.NewConsumer(b.js, b.pool, schema, events.ConsumerSpec{
+		Stream: events.StreamDemand, Durable: "test-poison", Subjects: []string{"ocop.demand.>"},
+	}, handler, testkit.Logger(t), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = cons.Run(ctx) }()
+
+	ev := newEvent(t, "ocop.demand.demand.d5", "poison")
+	b.commit(t, ev)
+	_, err := b.relay.Flush(context.Background())
+	require.NoError(t, err)
+
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	dl, err := b.js.OrderedConsumer(dctx, events.StreamDeadLetter, jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	msg, err := dl.Next(jetstream.FetchMaxWait(10 * time.Second))
+	require.NoError(t, err)
+	require.Equal(t, "ocop.deadletter.test-poison", msg.Subject())
+	require.Equal(t, ev.ID, msg.Headers().Get("ce-id"))
+	require.Equal(t, "demand references an unknown unit", msg.Headers().Get("ocop-reason"))
+	require.Equal(t, "ocop.demand.demand.d5", msg.Headers().Get("ocop-original-subject"))
+}
+
+// Two relays over one outbox (two replicas of a service) publish every event
+// exactly once between them.
+func TestConcurrentRelaysPublishEachEventOnce(t *testing.T) {
+	b := setup(t)
+	other := events.NewRelay(b.pool, b.js, schema, testkit.Logger(t), nil, events.RelayOptions{Batch: 7})
+	const total = 200
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range total / 4 {
+				b.commit(t, newEvent(t, "ocop.demand.demand.c", fmt.Sprintf("%d-%d", w, i)))
+			}
+		}()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _ = b.relay.Run(ctx) }()
+	go func() { _ = other.Run(ctx) }()
+	wg.Wait()
+	testkit.Eventually(t, 20*time.Second, "all events published", func() bool {
+		var n int
+		require.NoError(t, b.pool.QueryRow(context.Background(), `SELECT count(*) FROM svc.outbox WHERE published_at IS NULL`).Scan(&n))
+		return n == 0
+	})
+	cancel()
+	info, err := b.js.Stream(context.Background(), events.StreamDemand)
+	require.NoError(t, err)
+	require.EqualValues(t, total, info.CachedInfo().State.Msgs)
+}
+
+func TestBackoffGrowsAndIsCapped(t *testing.T) {
+	prev := time.Duration(0)
+	for n := uint64(1); n <= 4; n++ {
+		d := events.Backoff(n)
+		base := 200 * time.Millisecond << (n - 1)
+		require.GreaterOrEqual(t, d, base/2)
+		require.LessOrEqual(t, d, base)
+		require.Greater(t, base, prev)
+		prev = base
+	}
+	require.LessOrEqual(t, events.Backoff(50), time.Minute)
+}

@@ -1,0 +1,286 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// RelayOptions tunes a relay; zero values take the defaults.
+type RelayOptions struct {
+	Batch        int           // rows per publish round, default 500
+	PollInterval time.Duration // fallback when no NOTIFY arrives, default 1s
+	AckTimeout   time.Duration // wait for JetStream acks, default 10s
+	Retention    time.Duration // keep published rows this long, default 24h
+	InboxTTL     time.Duration // keep handled event ids this long, default 30 days
+}
+
+func (o *RelayOptions) defaults() {
+	if o.Batch <= 0 {
+		o.Batch = 500
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.AckTimeout <= 0 {
+		o.AckTimeout = 10 * time.Second
+	}
+	if o.Retention <= 0 {
+		o.Retention = 24 * time.Hour
+	}
+	if o.InboxTTL <= 0 {
+		o.InboxTTL = 30 * 24 * time.Hour
+	}
+}
+
+// Relay publishes a service's outbox rows to JetStream in commit order and
+// marks them published after the acks. It is woken by NOTIFY and polls as a
+// fallback. Several replicas of a service may run relays: an advisory lock
+// lets one publish at a time, so order is kept.
+type Relay struct {
+	pool    *pgxpool.Pool
+	js      jetstream.JetStream
+	schema  string
+	log     *zap.Logger
+	opts    RelayOptions
+	table   string
+	inbox   string
+	channel string
+
+	published prometheus.Counter
+	lag       prometheus.Gauge
+}
+
+// NewRelay returns the relay of one service schema. reg may be nil.
+func NewRelay(pool *pgxpool.Pool, js jetstream.JetStream, schema string, log *zap.Logger, reg prometheus.Registerer, opts RelayOptions) *Relay {
+	opts.defaults()
+	r := &Relay{
+		pool:    pool,
+		js:      js,
+		schema:  schema,
+		log:     log.With(zap.String("relay", schema)),
+		opts:    opts,
+		table:   pgx.Identifier{schema, "outbox"}.Sanitize(),
+		inbox:   pgx.Identifier{schema, "inbox"}.Sanitize(),
+		channel: notifyChannel(schema),
+		published: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ocop_outbox_published_total", Help: "Outbox events published to JetStream.",
+			ConstLabels: prometheus.Labels{"service": schema},
+		}),
+		lag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ocop_outbox_oldest_unpublished_seconds", Help: "Age of the oldest event waiting in the outbox.",
+			ConstLabels: prometheus.Labels{"service": schema},
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(r.published, r.lag)
+	}
+	return r
+}
+
+// Run publishes until ctx ends; on the way out it makes one last pass so
+// events committed during shutdown are not left for the next start.
+func (r *Relay) Run(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	listenCtx, stopListening := context.WithCancel(ctx)
+	defer stopListening()
+	go r.listen(listenCtx, wake)
+
+	maintain := time.NewTicker(time.Minute)
+	defer maintain.Stop()
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			flushCtx, cancel := context.WithTimeout(context.Background(), r.opts.AckTimeout)
+			defer cancel()
+			if _, err := r.Flush(flushCtx); err != nil {
+				r.log.Warn("final outbox flush failed; the events stay in the outbox for the next start", zap.Error(err))
+			}
+			return nil
+		case <-wake:
+		case <-poll.C:
+		case <-maintain.C:
+			r.maintain(ctx)
+		}
+		if _, err := r.Flush(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("publishing outbox events failed; retrying", zap.Error(err))
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+		poll.Reset(r.opts.PollInterval)
+	}
+}
+
+// Flush publishes every publishable row and returns how many it published.
+func (r *Relay) Flush(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := r.publishBatch(ctx)
+		total += n
+		if err != nil || n < r.opts.Batch {
+			return total, err
+		}
+	}
+}
+
+type outboxRow struct {
+	id    int64
+	event Event
+}
+
+// publishBatch publishes one batch in a transaction that holds the relay lock.
+// Only rows of transactions older than every running one are read
+// (transaction_id < pg_snapshot_xmin): a slow transaction that commits late is
+// published after, never skipped, and never overtaken by a younger one.
+func (r *Relay) publishBatch(ctx context.Context) (int, error) {
+	tx, err := r.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("starting outbox transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+	var locked bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, r.schema).Scan(&locked); err != nil {
+		return 0, fmt.Errorf("taking the relay lock: %w", err)
+	}
+	if !locked {
+		return 0, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, event_id::text, subject, type, source, event_time, traceparent, payload
+		FROM `+r.table+`
+		WHERE published_at IS NULL AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY transaction_id, id
+		LIMIT $1`, r.opts.Batch)
+	if err != nil {
+		return 0, fmt.Errorf("reading the outbox: %w", err)
+	}
+	batch, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxRow, error) {
+		var o outboxRow
+		err := row.Scan(&o.id, &o.event.ID, &o.event.Subject, &o.event.Type, &o.event.Source, &o.event.Time, &o.event.TraceParent, &o.event.Data)
+		return o, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reading the outbox: %w", err)
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+
+	acked, pubErr := r.publish(ctx, batch)
+	if len(acked) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE `+r.table+` SET published_at = now() WHERE id = ANY($1)`, acked); err != nil {
+			return 0, fmt.Errorf("marking events published: %w", err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return 0, fmt.Errorf("committing published marks: %w", err)
+		}
+		r.published.Add(float64(len(acked)))
+	}
+	if pubErr != nil {
+		return len(acked), pubErr
+	}
+	return len(acked), nil
+}
+
+// publish sends the batch asynchronously and returns the ids of the leading
+// rows JetStream acknowledged. It stops at the first failure: the rest are
+// published again next round, and the ones already stored are dropped by
+// JetStream's duplicate window (Nats-Msg-Id), so nothing is lost or doubled.
+func (r *Relay) publish(ctx context.Context, batch []outboxRow) ([]int64, error) {
+	futures := make([]jetstream.PubAckFuture, 0, len(batch))
+	var sendErr error
+	for _, row := range batch {
+		f, err := r.js.PublishMsgAsync(row.event.toMsg(), jetstream.WithMsgID(row.event.ID))
+		if err != nil {
+			sendErr = fmt.Errorf("publishing %s: %w", row.event.Subject, err)
+			break
+		}
+		futures = append(futures, f)
+	}
+	timeout := time.NewTimer(r.opts.AckTimeout)
+	defer timeout.Stop()
+	acked := make([]int64, 0, len(futures))
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+			acked = append(acked, batch[i].id)
+			continue
+		case err := <-f.Err():
+			return acked, fmt.Errorf("JetStream refused %s: %w", batch[i].event.Subject, err)
+		case <-timeout.C:
+			return acked, fmt.Errorf("no JetStream ack for %s within %s", batch[i].event.Subject, r.opts.AckTimeout)
+		case <-ctx.Done():
+			return acked, ctx.Err()
+		}
+	}
+	return acked, sendErr
+}
+
+// listen holds a connection in LISTEN on the schema's channel and turns each
+// notification into a wake-up. Losing the connection only slows the relay
+// to its poll interval until it reconnects.
+func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
+	for ctx.Err() == nil {
+		err := r.listenOnce(ctx, wake)
+		if ctx.Err() != nil {
+			return
+		}
+		r.log.Warn("outbox LISTEN connection lost; polling until it is back", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}) error {
+	conn, err := r.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// A connection left in LISTEN must not go back to the pool.
+		_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		conn.Release()
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{r.channel}.Sanitize()); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			return err
+		}
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// maintain deletes published rows past retention and old inbox entries, and
+// records how far behind the outbox is.
+func (r *Relay) maintain(ctx context.Context) {
+	if _, err := r.pool.Exec(ctx, `DELETE FROM `+r.table+` WHERE published_at < now() - make_interval(secs => $1)`, r.opts.Retention.Seconds()); err != nil && !errors.Is(err, context.Canceled) {
+		r.log.Warn("deleting published outbox rows failed", zap.Error(err))
+	}
+	if _, err := r.pool.Exec(ctx, `DELETE FROM `+r.inbox+` WHERE handled_at < now() - make_interval(secs => $1)`, r.opts.InboxTTL.Seconds()); err != nil && !errors.Is(err, context.Canceled) {
+		r.log.Warn("deleting old inbox rows failed", zap.Error(err))
+	}
+	var age float64
+	err := r.pool.QueryRow(ctx, `SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM `+r.table+` WHERE published_at IS NULL`).Scan(&age)
+	if err == nil {
+		r.lag.Set(age)
+	}
+}

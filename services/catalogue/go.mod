@@ -1,0 +1,3 @@
+module github.com/ocopvn/ocop/services/catalogue
+
+go 1.26.0
