@@ -87,7 +87,8 @@ func (v *Validation) Check(ok bool, field, format string, args ...any) {
 	}
 }
 
-// Merge adds the fields of another validation under a prefix such as "items[2]".
+// Merge adds the fields of another validation under a prefix such as
+// "items[2]". A field already recorded keeps its first message.
 func (v *Validation) Merge(prefix string, other error) {
 	var e *Error
 	if !errors.As(other, &e) {
@@ -98,8 +99,20 @@ func (v *Validation) Merge(prefix string, other error) {
 		if prefix != "" {
 			name = prefix + "." + f.Field
 		}
-		v.fields = append(v.fields, FieldError{Field: name, Message: f.Message})
+		if !v.Has(name) {
+			v.fields = append(v.fields, FieldError{Field: name, Message: f.Message})
+		}
 	}
+}
+
+// Has reports whether a field is already recorded.
+func (v *Validation) Has(field string) bool {
+	for _, f := range v.fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 // Err returns nil when nothing was recorded, else an Invalid error listing

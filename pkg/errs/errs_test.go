@@ -44,8 +44,9 @@ func TestMergePrefixesFields(t *testing.T) {
 	inner.Add("price_vnd", "must be positive")
 	var outer Validation
 	outer.Merge("products[3]", inner.Err())
+	outer.Merge("products[3]", inner.Err())
 	e := outer.Err().(*Error)
-	if e.Fields[0].Field != "products[3].price_vnd" {
-		t.Fatalf("field = %q", e.Fields[0].Field)
+	if len(e.Fields) != 1 || e.Fields[0].Field != "products[3].price_vnd" {
+		t.Fatalf("fields = %+v", e.Fields)
 	}
 }
