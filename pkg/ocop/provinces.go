@@ -60,7 +60,7 @@ var provinceAliases = map[string]string{
 	"ho chi minh": "TP. Hồ Chí Minh", "tp ho chi minh": "TP. Hồ Chí Minh", "tphcm": "TP. Hồ Chí Minh", "tp hcm": "TP. Hồ Chí Minh",
 	"hcm": "TP. Hồ Chí Minh", "hcmc": "TP. Hồ Chí Minh", "ho chi minh city": "TP. Hồ Chí Minh", "sai gon": "TP. Hồ Chí Minh", "saigon": "TP. Hồ Chí Minh",
 	"thanh pho ho chi minh": "TP. Hồ Chí Minh",
-	"ba ria vung tau": "TP. Hồ Chí Minh", "vung tau": "TP. Hồ Chí Minh",
+	"ba ria vung tau":       "TP. Hồ Chí Minh", "vung tau": "TP. Hồ Chí Minh",
 	"hai phong": "Hải Phòng", "haiphong": "Hải Phòng", "da nang": "Đà Nẵng", "danang": "Đà Nẵng", "can tho": "Cần Thơ",
 }
 
