@@ -179,17 +179,12 @@ func (c *Consumer) runOnce(ctx context.Context) error {
 }
 
 func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
-	meta, err := msg.Metadata()
-	if err != nil {
-		c.deadLetter(ctx, msg, fmt.Errorf("reading delivery metadata: %w", err))
-		return
-	}
-	ev, err := fromMsg(msg.Subject(), msg.Headers(), msg.Data())
+	m, err := FromMsg(msg)
 	if err != nil {
 		c.deadLetter(ctx, msg, err)
 		return
 	}
-	m := Message{Event: ev, StreamSequence: meta.Sequence.Stream, Deliveries: meta.NumDelivered}
+	ev := m.Event
 	trace := m.Trace()
 	log := c.log.With(zap.String("event_id", ev.ID), zap.String("event_type", ev.Type), zap.String("trace_id", trace.TraceID))
 	hctx, cancel := context.WithTimeout(tracing.With(logging.WithLogger(ctx, log), trace), c.spec.AckWait)

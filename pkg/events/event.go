@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ocopvn/ocop/pkg/tracing"
@@ -120,6 +121,19 @@ func (m Message) Decode(msg proto.Message) error {
 		return Permanent(fmt.Errorf("decoding event %s (%s): %w", m.ID, m.Type, err))
 	}
 	return nil
+}
+
+// FromMsg reads a JetStream message as an event with its delivery metadata.
+func FromMsg(msg jetstream.Msg) (Message, error) {
+	meta, err := msg.Metadata()
+	if err != nil {
+		return Message{}, Permanent(fmt.Errorf("reading delivery metadata: %w", err))
+	}
+	ev, err := fromMsg(msg.Subject(), msg.Headers(), msg.Data())
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Event: ev, StreamSequence: meta.Sequence.Stream, Deliveries: meta.NumDelivered}, nil
 }
 
 // fromMsg reads the CloudEvents attributes of a NATS message.

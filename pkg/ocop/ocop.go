@@ -105,6 +105,16 @@ func RatingExpiry(certified time.Time) time.Time {
 	return time.Date(y, m+RatingMonths, d, 0, 0, 0, 0, time.UTC)
 }
 
+// Vietnam keeps one time zone, UTC+7, with no daylight saving.
+var Vietnam = time.FixedZone("ICT", 7*3600)
+
+// Today returns the calendar day in Vietnam at instant now, as a UTC date,
+// the form every date of the domain is compared in.
+func Today(now time.Time) time.Time {
+	y, m, d := now.In(Vietnam).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 // RatingValidOn reports whether a rating expiring on expires is valid on day:
 // it is valid on the days before its expiry date.
 func RatingValidOn(expires, day time.Time) bool {

@@ -120,3 +120,11 @@ func TestCategoriesAndGroups(t *testing.T) {
 		t.Fatalf("NormaliseUnit = %q %v", u, ok)
 	}
 }
+
+func TestTodayIsVietnamDate(t *testing.T) {
+	// 20:00 UTC on 30 April is already 1 May in Vietnam.
+	now := time.Date(2026, 4, 30, 20, 0, 0, 0, time.UTC)
+	if got := Today(now).Format(DateLayout); got != "2026-05-01" {
+		t.Fatalf("Today = %s", got)
+	}
+}

@@ -206,3 +206,21 @@ func TestCreateIsIdempotentAndDuplicateIDsConflict(t *testing.T) {
 	dup := b.api.Do(t, http.MethodPost, "/v1/producers", producer, b.admin)
 	require.Equal(t, http.StatusConflict, dup.Status)
 }
+
+// A product listed with only the required fields: every optional list is
+// stored empty, never refused by the database.
+func TestMinimalProduct(t *testing.T) {
+	b := setup(t)
+	require.Equal(t, http.StatusCreated, b.api.Do(t, http.MethodPost, "/v1/producers", producer, b.admin).Status)
+	res := b.api.Do(t, http.MethodPost, "/v1/products", map[string]any{
+		"name": "Mật ong hoa vải", "group": "thuc_pham", "category": "honey", "ocop_stars": 3,
+		"ocop_certified_on": "2025-01-31", "unit": "kg", "price_vnd": 250000, "monthly_capacity": 100, "min_order": 1,
+	}, testkit.Token(t, auth.RoleProducer, "prd-001"))
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	var p map[string]any
+	res.JSON(t, &p)
+	require.Equal(t, []any{}, p["certifications"])
+	require.Equal(t, []any{}, p["seasonal_months"])
+	require.Equal(t, "2028-01-28", p["ocop_expires_on"], "a rating issued on the 31st lapses on the 28th")
+	require.Regexp(t, `^p-[0-9a-f]{12}$`, p["id"])
+}

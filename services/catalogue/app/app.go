@@ -9,6 +9,7 @@ import (
 	"github.com/ocopvn/ocop/pkg/auth"
 	"github.com/ocopvn/ocop/pkg/errs"
 	"github.com/ocopvn/ocop/pkg/events"
+	"github.com/ocopvn/ocop/pkg/ocop"
 	"github.com/ocopvn/ocop/services/catalogue/domain"
 )
 
@@ -47,7 +48,7 @@ func (c *Catalogue) CreateProducer(ctx context.Context, who auth.Principal, p do
 		return domain.Producer{}, errs.Errorf(errs.Forbidden, "only officials and admins register producers")
 	}
 	if p.ID == "" {
-		p.ID = domain.NewID("prd")
+		p.ID = ocop.NewID("prd")
 	}
 	domain.NormaliseProducer(&p)
 	if err := p.Validate(); err != nil {
@@ -82,7 +83,7 @@ func (c *Catalogue) CreateProduct(ctx context.Context, who auth.Principal, p dom
 		return domain.Product{}, errs.Errorf(errs.Forbidden, "only producers (for themselves) and admins list products")
 	}
 	if p.ID == "" {
-		p.ID = domain.NewID("p")
+		p.ID = ocop.NewID("p")
 	}
 	p.Normalise()
 	if err := p.Validate(); err != nil {

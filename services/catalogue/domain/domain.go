@@ -3,10 +3,7 @@
 package domain
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -67,19 +64,6 @@ func (p Product) RatingValidOn(day time.Time) bool {
 	return ocop.RatingValidOn(p.OCOPExpiresOn, day)
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
-// ValidID reports whether s can be a producer or product id: lowercase
-// letters, digits, '-' and '_', at most 64 characters.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
-
-// NewID returns a fresh id with the prefix ("prd", "p").
-func NewID(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return prefix + "-" + hex.EncodeToString(b)
-}
-
 // Limits on free text, generous for real listings and small enough that no
 // single product can bloat the index.
 const (
@@ -114,7 +98,7 @@ func NormaliseProducer(p *Producer) {
 // Validate checks every field and reports all that are wrong.
 func (p Producer) Validate() error {
 	var v errs.Validation
-	v.Check(ValidID(p.ID), "id", "must be lowercase letters, digits, '-' or '_', at most 64 characters")
+	v.Check(ocop.ValidID(p.ID), "id", ocop.IDRule)
 	v.Check(p.Name != "" && utf8.RuneCountInString(p.Name) <= maxName, "name", "is required, at most %d characters", maxName)
 	v.Check(slices.Contains(ocop.ProducerKinds, p.Kind), "kind", "must be one of %s", strings.Join(ocop.ProducerKinds, ", "))
 	if prov, ok := ocop.LookupProvince(p.Province); !ok || prov.Name != p.Province {
@@ -144,6 +128,7 @@ func (p *Product) Normalise() {
 	}
 	p.Tags = cleanTags(p.Tags)
 	p.Certifications = sortedUnique(p.Certifications)
+	p.SeasonalMonths = append([]int{}, p.SeasonalMonths...)
 	slices.Sort(p.SeasonalMonths)
 	p.SeasonalMonths = slices.Compact(p.SeasonalMonths)
 	if !p.OCOPCertifiedOn.IsZero() {
@@ -156,11 +141,14 @@ func (p *Product) Normalise() {
 	}
 }
 
-// Validate checks every field and reports all that are wrong.
+// Validate checks every field and reports all that are wrong; an empty id
+// is one the service will assign.
 func (p Product) Validate() error {
 	var v errs.Validation
-	v.Check(ValidID(p.ID), "id", "must be lowercase letters, digits, '-' or '_', at most 64 characters")
-	v.Check(ValidID(p.ProducerID), "producer_id", "is required")
+	if p.ID != "" {
+		v.Check(ocop.ValidID(p.ID), "id", ocop.IDRule)
+	}
+	v.Check(ocop.ValidID(p.ProducerID), "producer_id", "is required: the id of a registered producer")
 	v.Check(p.Name != "" && utf8.RuneCountInString(p.Name) <= maxName, "name", "is required, at most %d characters", maxName)
 	v.Check(utf8.RuneCountInString(p.Description) <= maxDescription, "description", "must be at most %d characters", maxDescription)
 	switch {
@@ -222,8 +210,9 @@ func cleanTags(tags []string) []string {
 	return out
 }
 
+// sortedUnique returns a sorted set, never nil: the columns are NOT NULL.
 func sortedUnique(s []string) []string {
-	out := slices.Clone(s)
+	out := append([]string{}, s...)
 	slices.Sort(out)
 	return slices.Compact(out)
 }

@@ -203,7 +203,11 @@ func (a *API) createProduct(c echo.Context) error {
 		MinOrder: req.MinOrder, SeasonalMonths: req.SeasonalMonths, ShelfLifeDays: req.ShelfLifeDays, Tags: req.Tags,
 	}
 	if err := v.Err(); err != nil {
-		// Report the dates together with every other bad field.
+		// Report the dates together with every other bad field; a producer's
+		// own id is the default the service would fill in.
+		if p.ProducerID == "" && who.Is(auth.RoleProducer) {
+			p.ProducerID = who.OrgID
+		}
 		p.Normalise()
 		v.Merge("", p.Validate())
 		return v.Err()
