@@ -1,0 +1,101 @@
+// Package domain holds buyers' purchase demands and the rules they obey. It
+// does no I/O.
+package domain
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ocopvn/ocop/pkg/errs"
+	"github.com/ocopvn/ocop/pkg/ocop"
+)
+
+// Status is where a demand is in its life.
+type Status string
+
+// StatusOpen is a posted demand producers can answer.
+const StatusOpen Status = "open"
+
+// Demand is a buyer's purchase demand: what, how much, by when, where, and
+// the conditions a supplier must meet.
+type Demand struct {
+	ID                     string
+	BuyerID                string
+	BuyerKind              string
+	Title                  string
+	Text                   string
+	Group                  string // empty: the buyer chose no group
+	Quantity               float64
+	Unit                   string
+	MaxPriceVND            *int64
+	MinStars               int // 0: no minimum
+	RequiredCertifications []string
+	DeliveryProvince       string
+	DeliveryLat            float64
+	DeliveryLon            float64
+	NeededBy               *time.Time
+	Status                 Status
+	Version                int64
+	PostedAt               time.Time
+	UpdatedAt              time.Time
+}
+
+const (
+	maxTitle    = 200
+	maxText     = 5000
+	maxQuantity = 1_000_000_000
+	maxPriceVND = 1_000_000_000_000
+)
+
+// Normalise trims text, canonicalises the unit and certifications, places
+// the delivery province on the 34-province map and, when the buyer gave no
+// coordinates, delivers to the province's centre.
+func (d *Demand) Normalise() {
+	d.Title = strings.TrimSpace(d.Title)
+	d.Text = strings.TrimSpace(d.Text)
+	if u, ok := ocop.NormaliseUnit(d.Unit); ok {
+		d.Unit = u
+	}
+	d.RequiredCertifications = append([]string{}, d.RequiredCertifications...)
+	slices.Sort(d.RequiredCertifications)
+	d.RequiredCertifications = slices.Compact(d.RequiredCertifications)
+	if p, ok := ocop.LookupProvince(d.DeliveryProvince); ok {
+		d.DeliveryProvince = p.Name
+		if d.DeliveryLat == 0 && d.DeliveryLon == 0 {
+			d.DeliveryLat, d.DeliveryLon = p.Lat, p.Lon
+		}
+	}
+}
+
+// Validate checks every field a buyer sets and reports all that are wrong;
+// an empty id is one the service will assign.
+func (d Demand) Validate() error {
+	var v errs.Validation
+	if d.ID != "" {
+		v.Check(ocop.ValidID(d.ID), "id", ocop.IDRule)
+	}
+	v.Check(slices.Contains(ocop.BuyerKinds, d.BuyerKind), "buyer_kind", "must be one of %s", strings.Join(ocop.BuyerKinds, ", "))
+	v.Check(d.Title != "" && utf8.RuneCountInString(d.Title) <= maxTitle, "title", "is required, at most %d characters", maxTitle)
+	v.Check(utf8.RuneCountInString(d.Text) <= maxText, "text", "must be at most %d characters", maxText)
+	v.Check(d.Group == "" || ocop.ValidGroup(d.Group), "group", "must be null or one of thuc_pham, do_uong, duoc_lieu, thu_cong_my_nghe, sinh_vat_canh, du_lich")
+	v.Check(d.Quantity > 0 && d.Quantity <= maxQuantity, "quantity", "must be a positive quantity in the demand's unit")
+	_, knownUnit := ocop.NormaliseUnit(d.Unit)
+	v.Check(knownUnit, "unit", "must be one of %s", strings.Join(ocop.Units, ", "))
+	if d.MaxPriceVND != nil {
+		v.Check(*d.MaxPriceVND > 0 && *d.MaxPriceVND <= maxPriceVND, "max_price_vnd", "must be a positive price in đồng per unit, or null")
+	}
+	v.Check(d.MinStars == 0 || (d.MinStars >= ocop.MinStars && d.MinStars <= ocop.MaxStars), "min_stars", "must be null, 3, 4 or 5")
+	for _, c := range d.RequiredCertifications {
+		if !ocop.ValidCertification(c) {
+			v.Add("required_certifications", "unknown certification %q: use %s", c, strings.Join(ocop.Certifications, ", "))
+			break
+		}
+	}
+	if p, ok := ocop.LookupProvince(d.DeliveryProvince); !ok || p.Name != d.DeliveryProvince {
+		v.Add("delivery_province", "must be a province of the 34-province map (or a pre-2025 name such as Bắc Giang)")
+	}
+	v.Check(ocop.ValidCoordinates(d.DeliveryLat, d.DeliveryLon), "delivery_lat", "delivery_lat and delivery_lon must place the delivery point in Vietnam (lat 8–24, lon 102–110)")
+	return v.Err()
+}
