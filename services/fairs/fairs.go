@@ -1,0 +1,59 @@
+// Package fairs is the fairs service: trade fairs and exhibitions, their
+// booths and who holds them. Every change is told to the other services as an
+// event on the fairs stream.
+package fairs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ocopvn/ocop/pkg/events"
+	"github.com/ocopvn/ocop/pkg/platform"
+	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
+	"github.com/ocopvn/ocop/services/fairs/app"
+	"github.com/ocopvn/ocop/services/fairs/httpapi"
+	"github.com/ocopvn/ocop/services/fairs/postgres"
+)
+
+// Name is the service's name and Postgres schema.
+const Name = postgres.Schema
+
+// Migrations are every migration the fairs schema needs.
+var Migrations = []pgplatform.Source{pgplatform.Migrations, events.Migrations, postgres.Migrations}
+
+// Service is the fairs service.
+type Service struct {
+	api   *httpapi.API
+	relay *events.Relay
+}
+
+var _ platform.Service = (*Service)(nil)
+
+// New migrates the fairs schema and returns the service.
+func New(ctx context.Context, deps platform.Deps) (*Service, error) {
+	if err := pgplatform.Migrate(ctx, deps.Pool, Name, Migrations...); err != nil {
+		return nil, fmt.Errorf("fairs: %w", err)
+	}
+	return &Service{
+		api:   httpapi.New(app.New(postgres.New(deps.Pool)), pgplatform.NewIdempotencyStore(deps.Pool, Name)),
+		relay: events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
+	}, nil
+}
+
+// Name implements platform.Service.
+func (s *Service) Name() string { return Name }
+
+// Register implements platform.Service.
+func (s *Service) Register(e *echo.Echo) { s.api.Register(e) }
+
+// Run implements platform.Service: it relays the outbox until ctx ends.
+func (s *Service) Run(ctx context.Context) error { return s.relay.Run(ctx) }
+
+// Ready implements platform.Service; the fairs service needs nothing beyond
+// the shared PostgreSQL and NATS the process checks.
+func (s *Service) Ready(context.Context) error { return nil }
+
+// OpenAPI implements platform.Service.
+func (s *Service) OpenAPI() []byte { return httpapi.OpenAPI }
