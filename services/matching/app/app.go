@@ -1,0 +1,131 @@
+// Package app holds the matching service's use cases: ranking a posted demand
+// and telling the producers it fits, and answering who may see what.
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopvn/ocop/pkg/auth"
+	"github.com/ocopvn/ocop/pkg/errs"
+	"github.com/ocopvn/ocop/pkg/events"
+	"github.com/ocopvn/ocop/pkg/ocop"
+	matchingv1 "github.com/ocopvn/ocop/proto/ocop/matching/v1"
+	"github.com/ocopvn/ocop/services/matching/postgres"
+	"github.com/ocopvn/ocop/services/matching/rank"
+	"github.com/ocopvn/ocop/services/matching/search"
+)
+
+// Source is the CloudEvents source of matching's events.
+const Source = "/ocop/matching"
+
+// StoredMatches is how many ranked products are kept per demand.
+const StoredMatches = 20
+
+// Repository is what matching stores.
+type Repository interface {
+	SaveDemand(ctx context.Context, tx pgx.Tx, d postgres.Demand) (bool, error)
+	ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID string, version int64, matches []rank.Match) error
+	AddNotifications(ctx context.Context, tx pgx.Tx, demandID string, picks []rank.Match) ([]postgres.Notification, error)
+	Outbox() *events.Outbox
+	Demand(ctx context.Context, id string) (postgres.Demand, error)
+	Matches(ctx context.Context, demandID string) ([]postgres.StoredMatch, error)
+	Notifications(ctx context.Context, producerID string, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error)
+}
+
+// Matching is the matching service's use cases.
+type Matching struct {
+	repo    Repository
+	matcher rank.Matcher
+	notify  int
+	now     func() time.Time
+}
+
+// New returns the use cases; notify is how many producers a demand notifies.
+func New(repo Repository, matcher rank.Matcher, notify int) *Matching {
+	return &Matching{repo: repo, matcher: matcher, notify: notify, now: time.Now}
+}
+
+// DemandPosted ranks the catalogue for a demand, stores the ranked list and
+// notifies the best producers, all in the handler's transaction.
+func (m *Matching) DemandPosted(ctx context.Context, tx pgx.Tx, d postgres.Demand) error {
+	fresh, err := m.repo.SaveDemand(ctx, tx, d)
+	if err != nil || !fresh {
+		return err
+	}
+	matches, err := m.matcher.Match(ctx, d.Demand, ocop.Today(m.now()))
+	if err != nil {
+		return fmt.Errorf("matching demand %s: %w", d.ID, err)
+	}
+	top := matches[:min(len(matches), StoredMatches)]
+	if err := m.repo.ReplaceMatches(ctx, tx, d.ID, d.Version, top); err != nil {
+		return err
+	}
+	added, err := m.repo.AddNotifications(ctx, tx, d.ID, rank.OnePerProducer(matches, m.notify))
+	if err != nil {
+		return err
+	}
+	evs, err := matchEvents(ctx, d, top, added)
+	if err != nil {
+		return err
+	}
+	return m.repo.Outbox().Add(ctx, tx, evs...)
+}
+
+func matchEvents(ctx context.Context, d postgres.Demand, top []rank.Match, added []postgres.Notification) ([]events.Event, error) {
+	matched := &matchingv1.DemandMatched{DemandId: d.ID, DemandVersion: d.Version}
+	for _, mt := range top {
+		matched.Matches = append(matched.Matches, &matchingv1.Match{
+			Rank: int32(mt.Rank), Score: mt.Score, ProductId: mt.ProductID, ProducerId: mt.ProducerID, Reasons: mt.Reasons,
+		})
+	}
+	ev, err := events.New(ctx, Source, events.Subject("ocop", "matching", "demand", d.ID), matched)
+	if err != nil {
+		return nil, err
+	}
+	evs := []events.Event{ev}
+	for _, n := range added {
+		ev, err := events.New(ctx, Source, events.Subject("ocop", "matching", "notification", n.ID), &matchingv1.ProducerNotified{
+			NotificationId: n.ID, ProducerId: n.ProducerID, DemandId: n.DemandID, ProductId: n.ProductID, Rank: int32(n.Rank),
+		})
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev)
+	}
+	return evs, nil
+}
+
+// Matches returns a demand's ranked list to its buyer, officials and admins.
+func (m *Matching) Matches(ctx context.Context, who auth.Principal, demandID string) (postgres.Demand, []postgres.StoredMatch, error) {
+	d, err := m.repo.Demand(ctx, demandID)
+	if err != nil {
+		return d, nil, err
+	}
+	switch {
+	case who.Is(auth.RoleOfficial, auth.RoleAdmin):
+	case who.Is(auth.RoleBuyer) && who.ActsFor(d.BuyerID):
+	default:
+		return d, nil, errs.Errorf(errs.Forbidden, "only the buyer who posted demand %s, officials and admins see its matches", demandID)
+	}
+	ms, err := m.repo.Matches(ctx, demandID)
+	return d, ms, err
+}
+
+// Notifications returns a producer's own notifications, newest first.
+func (m *Matching) Notifications(ctx context.Context, who auth.Principal, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error) {
+	if !who.Is(auth.RoleProducer) {
+		return nil, errs.Errorf(errs.Forbidden, "notifications are a producer's: use a producer token")
+	}
+	return m.repo.Notifications(ctx, who.OrgID, after, limit)
+}
+
+// SearchProducts finds products by text under filters, for buyers browsing.
+// Only products with a rating valid today are shown.
+func (m *Matching) SearchProducts(ctx context.Context, q search.Query) ([]search.Hit, error) {
+	q.ValidOn = ocop.Today(m.now())
+	return m.matcher.Index.Search(ctx, q)
+}

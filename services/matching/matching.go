@@ -1,0 +1,144 @@
+// Package matching is the matching service: it keeps a search index of the
+// catalogue from catalogue events, ranks OCOP suppliers for each posted
+// demand with reasons, and notifies the producers that fit.
+package matching
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ocopvn/ocop/pkg/config"
+	"github.com/ocopvn/ocop/pkg/events"
+	"github.com/ocopvn/ocop/pkg/platform"
+	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
+	"github.com/ocopvn/ocop/services/matching/app"
+	"github.com/ocopvn/ocop/services/matching/consumers"
+	"github.com/ocopvn/ocop/services/matching/httpapi"
+	"github.com/ocopvn/ocop/services/matching/postgres"
+	"github.com/ocopvn/ocop/services/matching/rank"
+	"github.com/ocopvn/ocop/services/matching/search"
+	"github.com/ocopvn/ocop/services/matching/search/bleve"
+)
+
+// Name is the service's name and Postgres schema.
+const Name = postgres.Schema
+
+// Migrations are every migration the matching schema needs.
+var Migrations = []pgplatform.Source{pgplatform.Migrations, events.Migrations, postgres.Migrations}
+
+// Config is the matching service's own settings.
+type Config struct {
+	// Engine is the search engine: "bleve" (embedded) or "meilisearch".
+	Engine string
+	// IndexDir holds the Bleve index.
+	IndexDir string
+	// NotifyProducers is how many producers one demand notifies.
+	NotifyProducers int
+}
+
+// ConfigFromEnv reads the matching settings, with the index under dataDir.
+func ConfigFromEnv(dataDir string) (Config, error) {
+	var r config.Reader
+	c := Config{
+		Engine:          r.String("OCOP_SEARCH_ENGINE", "bleve"),
+		IndexDir:        r.String("OCOP_INDEX_DIR", filepath.Join(dataDir, "index", "products.bleve")),
+		NotifyProducers: r.Int("OCOP_NOTIFY_PRODUCERS", 10),
+	}
+	if err := r.Err(); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the settings.
+func (c Config) Validate() error {
+	var problems []error
+	if c.Engine != "bleve" {
+		problems = append(problems, fmt.Errorf("OCOP_SEARCH_ENGINE=%q: this build supports bleve", c.Engine))
+	}
+	if c.NotifyProducers < 1 || c.NotifyProducers > 100 {
+		problems = append(problems, fmt.Errorf("OCOP_NOTIFY_PRODUCERS=%d: use 1 to 100", c.NotifyProducers))
+	}
+	return errors.Join(problems...)
+}
+
+// Service is the matching service.
+type Service struct {
+	deps    platform.Deps
+	index   search.Index
+	indexer *consumers.Indexer
+	demands *events.Consumer
+	relay   *events.Relay
+	api     *httpapi.API
+}
+
+var _ platform.Service = (*Service)(nil)
+
+// New migrates the matching schema, opens the index and returns the service.
+func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("matching: %w", err)
+	}
+	if err := pgplatform.Migrate(ctx, deps.Pool, Name, Migrations...); err != nil {
+		return nil, fmt.Errorf("matching: %w", err)
+	}
+	index, err := bleve.Open(cfg.IndexDir)
+	if err != nil {
+		return nil, fmt.Errorf("matching: %w", err)
+	}
+	repo := postgres.New(deps.Pool)
+	uc := app.New(repo, rank.Matcher{Index: index, Ranker: rank.Ranker{Weights: rank.DefaultWeights}}, cfg.NotifyProducers)
+	return &Service{
+		deps:    deps,
+		index:   index,
+		indexer: consumers.NewIndexer(deps.JS, index, deps.Log, deps.Metrics),
+		demands: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.DemandSpec, consumers.DemandHandler(uc), deps.Log, deps.Metrics),
+		relay:   events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
+		api:     httpapi.New(uc),
+	}, nil
+}
+
+// Name implements platform.Service.
+func (s *Service) Name() string { return Name }
+
+// Register implements platform.Service.
+func (s *Service) Register(e *echo.Echo) { s.api.Register(e) }
+
+// Run implements platform.Service: it follows the catalogue into the index
+// and, once the index has caught up, ranks posted demands. It closes the
+// index when everything has stopped.
+func (s *Service) Run(ctx context.Context) error {
+	defer s.index.Close()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.indexer.Run(ctx) })
+	g.Go(func() error { return s.relay.Run(ctx) })
+	g.Go(func() error {
+		select {
+		case <-s.indexer.CaughtUp():
+		case <-ctx.Done():
+			return nil
+		}
+		s.deps.Log.Info("search index caught up with the catalogue; matching demands")
+		return s.demands.Run(ctx)
+	})
+	return g.Wait()
+}
+
+// Ready implements platform.Service: matching is ready once its index holds
+// the catalogue.
+func (s *Service) Ready(context.Context) error {
+	select {
+	case <-s.indexer.CaughtUp():
+		return nil
+	default:
+		return errors.New("the search index is still catching up with the catalogue")
+	}
+}
+
+// OpenAPI implements platform.Service.
+func (s *Service) OpenAPI() []byte { return httpapi.OpenAPI }

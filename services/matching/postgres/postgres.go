@@ -1,0 +1,258 @@
+// Package postgres stores what matching decided: the demands it ranked, their
+// matches and the notifications producers received.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ocopvn/ocop/pkg/errs"
+	"github.com/ocopvn/ocop/pkg/events"
+	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
+	"github.com/ocopvn/ocop/services/matching/rank"
+)
+
+// Schema is the matching service's Postgres schema.
+const Schema = "matching"
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are matching's own tables.
+var Migrations = pgplatform.Source{Name: "matching", FS: migrations}
+
+// Repository reads and writes matching's tables.
+type Repository struct {
+	pool   *pgxpool.Pool
+	outbox *events.Outbox
+}
+
+// New returns the repository over pool.
+func New(pool *pgxpool.Pool) *Repository {
+	return &Repository{pool: pool, outbox: events.NewOutbox(Schema)}
+}
+
+// Outbox is matching's outbox, for events written in a handler's transaction.
+func (r *Repository) Outbox() *events.Outbox { return r.outbox }
+
+// Demand is a demand as matching stores it.
+type Demand struct {
+	rank.Demand
+	Version   int64
+	Status    string
+	PostedAt  time.Time
+	MatchedAt *time.Time
+}
+
+// demandJSON is the stored form of rank.Demand.
+type demandJSON struct {
+	Title                  string   `json:"title"`
+	Text                   string   `json:"text"`
+	Group                  string   `json:"group"`
+	Quantity               float64  `json:"quantity"`
+	Unit                   string   `json:"unit"`
+	MaxPriceVND            *int64   `json:"max_price_vnd"`
+	MinStars               int      `json:"min_stars"`
+	RequiredCertifications []string `json:"required_certifications"`
+	DeliveryProvince       string   `json:"delivery_province"`
+	DeliveryLat            float64  `json:"delivery_lat"`
+	DeliveryLon            float64  `json:"delivery_lon"`
+	NeededBy               string   `json:"needed_by"`
+}
+
+func encodeDemand(d rank.Demand) ([]byte, error) {
+	j := demandJSON{
+		Title: d.Title, Text: d.Text, Group: d.Group, Quantity: d.Quantity, Unit: d.Unit, MaxPriceVND: d.MaxPriceVND,
+		MinStars: d.MinStars, RequiredCertifications: d.RequiredCertifications, DeliveryProvince: d.DeliveryProvince,
+		DeliveryLat: d.DeliveryLat, DeliveryLon: d.DeliveryLon,
+	}
+	if !d.NeededBy.IsZero() {
+		j.NeededBy = d.NeededBy.Format(time.DateOnly)
+	}
+	return json.Marshal(j)
+}
+
+func decodeDemand(id, buyerID string, raw []byte) (rank.Demand, error) {
+	var j demandJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return rank.Demand{}, fmt.Errorf("reading stored demand %s: %w", id, err)
+	}
+	d := rank.Demand{
+		ID: id, BuyerID: buyerID, Title: j.Title, Text: j.Text, Group: j.Group, Quantity: j.Quantity, Unit: j.Unit,
+		MaxPriceVND: j.MaxPriceVND, MinStars: j.MinStars, RequiredCertifications: j.RequiredCertifications,
+		DeliveryProvince: j.DeliveryProvince, DeliveryLat: j.DeliveryLat, DeliveryLon: j.DeliveryLon,
+	}
+	if j.NeededBy != "" {
+		t, err := time.Parse(time.DateOnly, j.NeededBy)
+		if err != nil {
+			return d, fmt.Errorf("reading stored demand %s: needed_by %q: %w", id, j.NeededBy, err)
+		}
+		d.NeededBy = t
+	}
+	return d, nil
+}
+
+// SaveDemand stores the demand's state unless a newer version is already
+// stored; fresh is false for a stale or repeated version.
+func (r *Repository) SaveDemand(ctx context.Context, tx pgx.Tx, d Demand) (fresh bool, err error) {
+	raw, err := encodeDemand(d.Demand)
+	if err != nil {
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO matching.demands (id, buyer_id, version, status, demand, posted_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, status = EXCLUDED.status, demand = EXCLUDED.demand
+		WHERE matching.demands.version < EXCLUDED.version`,
+		d.ID, d.BuyerID, d.Version, d.Status, raw, d.PostedAt)
+	if err != nil {
+		return false, fmt.Errorf("storing demand %s: %w", d.ID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ReplaceMatches stores the ranked list of the demand's latest matching.
+func (r *Repository) ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID string, version int64, matches []rank.Match) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM matching.matches WHERE demand_id = $1`, demandID); err != nil {
+		return fmt.Errorf("clearing matches of %s: %w", demandID, err)
+	}
+	rows := make([][]any, len(matches))
+	for i, m := range matches {
+		rows[i] = []any{demandID, m.Rank, m.ProductID, m.ProducerID, m.Score, m.Reasons, version}
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{Schema, "matches"},
+		[]string{"demand_id", "rank", "product_id", "producer_id", "score", "reasons", "demand_version"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("storing matches of %s: %w", demandID, err)
+	}
+	_, err = tx.Exec(ctx, `UPDATE matching.demands SET matched_at = now() WHERE id = $1`, demandID)
+	return err
+}
+
+// Notification is what a producer was told.
+type Notification struct {
+	ID         string
+	ProducerID string
+	DemandID   string
+	ProductID  string
+	Rank       int
+	Score      float64
+	Reasons    []string
+	CreatedAt  time.Time
+	ReadAt     *time.Time
+	Demand     rank.Demand
+}
+
+// AddNotifications records a notification per pick unless the producer was
+// already told of that product for that demand; it returns the new ones.
+func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, demandID string, picks []rank.Match) ([]Notification, error) {
+	var added []Notification
+	for _, m := range picks {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, err
+		}
+		var createdAt time.Time
+		err = tx.QueryRow(ctx, `INSERT INTO matching.notifications (id, producer_id, demand_id, product_id, rank, score, reasons)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
+			RETURNING created_at`, id, m.ProducerID, demandID, m.ProductID, m.Rank, m.Score, m.Reasons).Scan(&createdAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("recording notification of %s: %w", m.ProducerID, err)
+		}
+		added = append(added, Notification{
+			ID: id.String(), ProducerID: m.ProducerID, DemandID: demandID, ProductID: m.ProductID,
+			Rank: m.Rank, Score: m.Score, Reasons: m.Reasons, CreatedAt: createdAt,
+		})
+	}
+	return added, nil
+}
+
+// Demand returns the stored demand.
+func (r *Repository) Demand(ctx context.Context, id string) (Demand, error) {
+	var (
+		d   Demand
+		raw []byte
+	)
+	err := r.pool.QueryRow(ctx, `SELECT buyer_id, version, status, demand, posted_at, matched_at FROM matching.demands WHERE id = $1`, id).
+		Scan(&d.BuyerID, &d.Version, &d.Status, &raw, &d.PostedAt, &d.MatchedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, errs.Errorf(errs.NotFound, "no demand %s has reached matching yet; if it was just posted, retry in a moment", id)
+	}
+	if err != nil {
+		return d, fmt.Errorf("loading demand %s: %w", id, err)
+	}
+	d.Demand, err = decodeDemand(id, d.BuyerID, raw)
+	return d, err
+}
+
+// StoredMatch is one row of a demand's ranked list.
+type StoredMatch struct {
+	Rank       int
+	Score      float64
+	ProductID  string
+	ProducerID string
+	Reasons    []string
+}
+
+// Matches returns the demand's ranked list, best first.
+func (r *Repository) Matches(ctx context.Context, demandID string) ([]StoredMatch, error) {
+	rows, err := r.pool.Query(ctx, `SELECT rank, score, product_id, producer_id, reasons FROM matching.matches
+		WHERE demand_id = $1 ORDER BY rank`, demandID)
+	if err != nil {
+		return nil, fmt.Errorf("loading matches of %s: %w", demandID, err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (StoredMatch, error) {
+		var m StoredMatch
+		err := row.Scan(&m.Rank, &m.Score, &m.ProductID, &m.ProducerID, &m.Reasons)
+		return m, err
+	})
+}
+
+// NotificationCursor is the position after which a page of notifications starts.
+type NotificationCursor struct {
+	CreatedAt time.Time `json:"t"`
+	ID        string    `json:"id"`
+}
+
+// Notifications returns a producer's notifications, newest first, after the cursor.
+func (r *Repository) Notifications(ctx context.Context, producerID string, after *NotificationCursor, limit int) ([]Notification, error) {
+	args := []any{producerID, limit}
+	where := ""
+	if after != nil {
+		where = ` AND (n.created_at, n.id) < ($3, $4)`
+		args = append(args, after.CreatedAt, after.ID)
+	}
+	rows, err := r.pool.Query(ctx, `SELECT n.id::text, n.producer_id, n.demand_id, n.product_id, n.rank, n.score, n.reasons,
+			n.created_at, n.read_at, d.buyer_id, d.demand
+		FROM matching.notifications n JOIN matching.demands d ON d.id = n.demand_id
+		WHERE n.producer_id = $1`+where+`
+		ORDER BY n.created_at DESC, n.id DESC LIMIT $2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("loading notifications of %s: %w", producerID, err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Notification, error) {
+		var (
+			n       Notification
+			buyerID string
+			raw     []byte
+		)
+		if err := row.Scan(&n.ID, &n.ProducerID, &n.DemandID, &n.ProductID, &n.Rank, &n.Score, &n.Reasons,
+			&n.CreatedAt, &n.ReadAt, &buyerID, &raw); err != nil {
+			return n, err
+		}
+		var err error
+		n.Demand, err = decodeDemand(n.DemandID, buyerID, raw)
+		return n, err
+	})
+}

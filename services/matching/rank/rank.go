@@ -1,0 +1,275 @@
+// Package rank orders OCOP products for a buyer's demand and says why: hard
+// constraints exclude, soft ones score, and every match carries reasons a
+// buyer can read. The same function ranks for every search engine.
+package rank
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/ocopvn/ocop/pkg/ocop"
+	"github.com/ocopvn/ocop/services/matching/search"
+)
+
+// Demand is what ranking needs of a buyer's purchase demand.
+type Demand struct {
+	ID                     string
+	BuyerID                string
+	Title                  string
+	Text                   string
+	Group                  string
+	Quantity               float64
+	Unit                   string
+	MaxPriceVND            *int64
+	MinStars               int
+	RequiredCertifications []string
+	DeliveryProvince       string
+	DeliveryLat            float64
+	DeliveryLon            float64
+	NeededBy               time.Time // zero when open-ended
+}
+
+// Weights say how much each signal counts in a match's score. They sum to 1,
+// so a score reads as a share of a perfect match.
+type Weights struct {
+	Text           float64 // how well the product's words answer the buyer's
+	Capacity       float64 // monthly capacity against the quantity asked
+	Price          float64 // price against the buyer's ceiling
+	Distance       float64 // producer to delivery point
+	Stars          float64 // OCOP rating
+	Certifications float64 // certifications held beyond the required ones
+	Responsiveness float64 // share of past matches the producer answered
+}
+
+// DefaultWeights are the weights the service and `ocop eval` use. Text
+// dominates: the right product from a distant 3-star producer beats the wrong
+// product next door. The rest separate the right products from each other.
+var DefaultWeights = Weights{
+	Text:           0.55,
+	Capacity:       0.12,
+	Price:          0.08,
+	Distance:       0.07,
+	Stars:          0.08,
+	Certifications: 0.05,
+	Responsiveness: 0.05,
+}
+
+// Match is one ranked product with its score (0..1) and reasons.
+type Match struct {
+	Rank       int
+	Score      float64
+	ProductID  string
+	ProducerID string
+	Reasons    []string
+	Product    search.Document
+}
+
+// Responsiveness returns the share (0..1) of past match notifications a
+// producer answered; ok is false for a producer with no history yet.
+type Responsiveness func(producerID string) (share float64, ok bool)
+
+// Ranker ranks candidates for demands.
+type Ranker struct {
+	Weights        Weights
+	Responsiveness Responsiveness
+}
+
+// Rank scores every eligible hit and returns them best first. on is the day
+// ratings must be valid on (today in service, the data set's as_of in eval).
+func (r Ranker) Rank(d Demand, hits []search.Hit, on time.Time) []Match {
+	maxText := 0.0
+	for _, h := range hits {
+		maxText = math.Max(maxText, h.Score)
+	}
+	matches := make([]Match, 0, len(hits))
+	for _, h := range hits {
+		if !Eligible(d, h.Document, on) {
+			continue
+		}
+		s := r.score(d, h, maxText)
+		matches = append(matches, Match{
+			Score: s.total(r.Weights), ProductID: h.ID, ProducerID: h.ProducerID, Reasons: s.reasons, Product: h.Document,
+		})
+	}
+	sort.SliceStable(matches, func(i, j int) bool {
+		if matches[i].Score != matches[j].Score {
+			return matches[i].Score > matches[j].Score
+		}
+		return matches[i].ProductID < matches[j].ProductID
+	})
+	for i := range matches {
+		matches[i].Rank = i + 1
+		matches[i].Score = math.Round(matches[i].Score*10000) / 10000
+	}
+	return matches
+}
+
+// Eligible applies the hard constraints the buyer set: the group, the minimum
+// stars, every required certification, an OCOP rating valid on the day, and
+// a season that allows delivery by the date needed.
+func Eligible(d Demand, p search.Document, on time.Time) bool {
+	if d.Group != "" && p.Group != d.Group {
+		return false
+	}
+	if d.MinStars > 0 && p.Stars < d.MinStars {
+		return false
+	}
+	for _, c := range d.RequiredCertifications {
+		if !slices.Contains(p.Certifications, c) {
+			return false
+		}
+	}
+	expires, err := time.Parse(ocop.DateLayout, p.ExpiresOn)
+	if err != nil || !ocop.RatingValidOn(expires, on) {
+		return false
+	}
+	return deliverableBy(p.SeasonalMonths, on, d.NeededBy)
+}
+
+// deliverableBy reports whether a product in season in months can be
+// delivered between on and neededBy (any month of the window will do).
+func deliverableBy(months []int, on, neededBy time.Time) bool {
+	if len(months) == 0 || neededBy.IsZero() {
+		return true
+	}
+	if neededBy.Before(on) {
+		return ocop.InSeason(months, neededBy.Month())
+	}
+	m := time.Date(on.Year(), on.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 12 && !m.After(neededBy); i++ {
+		if ocop.InSeason(months, m.Month()) {
+			return true
+		}
+		m = m.AddDate(0, 1, 0)
+	}
+	return false
+}
+
+type signals struct {
+	text, capacity, price, distance, stars, certs, responsiveness float64
+	reasons                                                       []string
+}
+
+func (s signals) total(w Weights) float64 {
+	return w.Text*s.text + w.Capacity*s.capacity + w.Price*s.price + w.Distance*s.distance +
+		w.Stars*s.stars + w.Certifications*s.certs + w.Responsiveness*s.responsiveness
+}
+
+func (r Ranker) score(d Demand, h search.Hit, maxText float64) signals {
+	p := h.Document
+	var s signals
+	if maxText > 0 {
+		s.text = h.Score / maxText
+	}
+
+	s.stars = float64(p.Stars-2) / 3
+	s.reasons = append(s.reasons, starsReason(p.Stars))
+
+	s.capacity, s.price = 0.5, 0.5
+	if c, ok := capacityFit(d, p); ok {
+		s.capacity = c.fit
+		s.reasons = append(s.reasons, c.reason)
+		if c.minOrderReason != "" {
+			s.reasons = append(s.reasons, c.minOrderReason)
+		}
+	}
+	if pf, ok := priceFit(d, p); ok {
+		s.price = pf.fit
+		s.reasons = append(s.reasons, pf.reason)
+	}
+
+	s.certs, s.reasons = certificationFit(d, p, s.reasons)
+
+	if d.DeliveryLat != 0 || d.DeliveryLon != 0 {
+		km := ocop.DistanceKm(p.Lat, p.Lon, d.DeliveryLat, d.DeliveryLon)
+		s.distance = 1 / (1 + km/150)
+		s.reasons = append(s.reasons, distanceReason(km, d.DeliveryProvince))
+	}
+
+	s.responsiveness = 0.5
+	if r.Responsiveness != nil {
+		if share, ok := r.Responsiveness(p.ProducerID); ok {
+			s.responsiveness = share
+			s.reasons = append(s.reasons, responsivenessReason(share))
+		}
+	}
+	return s
+}
+
+type fit struct {
+	fit            float64
+	reason         string
+	minOrderReason string
+}
+
+// capacityFit compares monthly capacity with the quantity asked, in the same
+// unit when the two units measure the same thing.
+func capacityFit(d Demand, p search.Document) (fit, bool) {
+	if d.Quantity <= 0 || p.MonthlyCapacity <= 0 {
+		return fit{}, false
+	}
+	capacity, ok := ocop.Convert(p.MonthlyCapacity, p.Unit, d.Unit)
+	if !ok {
+		return fit{}, false
+	}
+	var f fit
+	if capacity >= d.Quantity {
+		f.fit = 1
+		f.reason = "capacity " + quantity(p.MonthlyCapacity, p.Unit) + "/month ≥ " + quantity(d.Quantity, d.Unit) + " asked"
+	} else {
+		f.fit = capacity / d.Quantity
+		f.reason = "capacity " + quantity(p.MonthlyCapacity, p.Unit) + "/month, " + percent(f.fit) + " of " + quantity(d.Quantity, d.Unit) + " asked"
+	}
+	if minOrder, ok := ocop.Convert(p.MinOrder, p.Unit, d.Unit); ok && minOrder > d.Quantity {
+		f.fit *= 0.5
+		f.minOrderReason = "minimum order " + quantity(p.MinOrder, p.Unit) + " is above the " + quantity(d.Quantity, d.Unit) + " asked"
+	}
+	return f, true
+}
+
+// priceFit compares the price with the buyer's ceiling, per the buyer's unit.
+func priceFit(d Demand, p search.Document) (fit, bool) {
+	if d.MaxPriceVND == nil || p.PriceVND <= 0 {
+		return fit{}, false
+	}
+	perBuyerUnit, ok := ocop.Convert(1, d.Unit, p.Unit)
+	if !ok {
+		return fit{}, false
+	}
+	price := float64(p.PriceVND) * perBuyerUnit
+	ceiling := float64(*d.MaxPriceVND)
+	if price <= ceiling {
+		return fit{fit: 1, reason: money(p.PriceVND) + "/" + p.Unit + " within the " + money(*d.MaxPriceVND) + "/" + d.Unit + " ceiling"}, true
+	}
+	over := price/ceiling - 1
+	return fit{
+		fit:    math.Max(0, 1-over/0.3),
+		reason: money(p.PriceVND) + "/" + p.Unit + ", " + percent(over) + " over the " + money(*d.MaxPriceVND) + "/" + d.Unit + " ceiling",
+	}, true
+}
+
+// certificationFit lists the certifications held, the required ones first,
+// and scores the ones held beyond the required.
+func certificationFit(d Demand, p search.Document, reasons []string) (float64, []string) {
+	extra := 0
+	for _, c := range d.RequiredCertifications {
+		reasons = append(reasons, certLabel(c)+" (required)")
+	}
+	for _, c := range p.Certifications {
+		if slices.Contains(d.RequiredCertifications, c) {
+			continue
+		}
+		extra++
+		reasons = append(reasons, certLabel(c))
+	}
+	return math.Min(1, float64(extra)/3), reasons
+}
+
+func certLabel(c string) string {
+	if l, ok := ocop.CertificationLabels[c]; ok {
+		return l
+	}
+	return c
+}

@@ -1,0 +1,147 @@
+package bleve
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ocopvn/ocop/services/matching/search"
+)
+
+func docs() []search.Document {
+	return []search.Document{
+		{ID: "dried", ProducerID: "prd-1", Name: "Vải thiều sấy khô Lục Ngạn", Group: "thuc_pham", Category: "dried_fruit",
+			Stars: 4, ExpiresOn: "2027-03-03", Certifications: []string{"HACCP", "VietGAP"}, Tags: []string{"vải sấy"}, Province: "Bắc Ninh"},
+		{ID: "fresh", ProducerID: "prd-2", Name: "Vải thiều tươi", Description: "Quả vải thiều tươi chín đỏ.", Group: "thuc_pham", Category: "fresh_fruit",
+			Stars: 5, ExpiresOn: "2027-01-01", Certifications: []string{"GlobalGAP"}},
+		{ID: "apart", ProducerID: "prd-3", Name: "Vải lụa thêu tay", Description: "Khăn vải lụa thêu, sợi thiều tơ.", Group: "thu_cong_my_nghe", Category: "silk",
+			Stars: 3, ExpiresOn: "2027-01-01"},
+		{ID: "expired", ProducerID: "prd-4", Name: "Vải thiều sấy", Group: "thuc_pham", Category: "dried_fruit", Stars: 4, ExpiresOn: "2026-04-30",
+			Certifications: []string{"HACCP"}},
+		{ID: "noodle", ProducerID: "prd-5", Name: "Mỳ Chũ gạo bao thai", Group: "thuc_pham", Category: "noodles", Stars: 4, ExpiresOn: "2028-01-01"},
+	}
+}
+
+func setup(t *testing.T) *Index {
+	t.Helper()
+	idx, err := OpenInMemory()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	var changes []search.Change
+	for _, d := range docs() {
+		d := d
+		changes = append(changes, search.Change{Upsert: &d})
+	}
+	require.NoError(t, idx.Apply(context.Background(), changes, 42))
+	return idx
+}
+
+func ids(hits []search.Hit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.ID
+	}
+	return out
+}
+
+func TestFoldedQueryFindsDiacritics(t *testing.T) {
+	idx := setup(t)
+	with, err := idx.Search(context.Background(), search.Query{Text: "vải thiều sấy", Limit: 10})
+	require.NoError(t, err)
+	without, err := idx.Search(context.Background(), search.Query{Text: "vai thieu say", Limit: 10})
+	require.NoError(t, err)
+	require.NotEmpty(t, without)
+	require.Contains(t, ids(without)[:2], "dried")
+	require.ElementsMatch(t, ids(with), ids(without), "the same products with or without diacritics")
+}
+
+func TestSyllablesTogetherBeatSyllablesApart(t *testing.T) {
+	idx := setup(t)
+	hits, err := idx.Search(context.Background(), search.Query{Text: "vải thiều", Limit: 10})
+	require.NoError(t, err)
+	got := ids(hits)
+	require.Less(t, indexOf(got, "fresh"), indexOf(got, "apart"))
+	require.Less(t, indexOf(got, "dried"), indexOf(got, "apart"))
+}
+
+func TestFiltersAreHard(t *testing.T) {
+	idx := setup(t)
+	on := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	hits, err := idx.Search(context.Background(), search.Query{
+		Text: "vải thiều sấy", Group: "thuc_pham", MinStars: 4, Certifications: []string{"HACCP"}, ValidOn: on, Limit: 10,
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"dried"}, ids(hits), "group, stars, certification and a rating valid on the day all filter")
+
+	expiry, err := idx.Search(context.Background(), search.Query{Text: "vải thiều sấy", ValidOn: time.Date(2026, 4, 29, 0, 0, 0, 0, time.UTC), Limit: 10})
+	require.NoError(t, err)
+	require.Contains(t, ids(expiry), "expired", "a rating is valid the day before it expires")
+	expiry, err = idx.Search(context.Background(), search.Query{Text: "vải thiều sấy", ValidOn: time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC), Limit: 10})
+	require.NoError(t, err)
+	require.NotContains(t, ids(expiry), "expired", "and not on its expiry day")
+}
+
+func TestFilterValuesCannotInjectQuerySyntax(t *testing.T) {
+	idx := setup(t)
+	hits, err := idx.Search(context.Background(), search.Query{Text: "vải", Group: `thuc_pham OR group:*`, Limit: 10})
+	require.NoError(t, err)
+	require.Empty(t, hits, "a group value is one exact term, never query syntax")
+	hits, err = idx.Search(context.Background(), search.Query{Text: `vải) OR (group:thu_cong_my_nghe`, Group: "thuc_pham", Limit: 10})
+	require.NoError(t, err)
+	for _, h := range hits {
+		require.Equal(t, "thuc_pham", h.Group, "text never widens the filters")
+	}
+}
+
+func TestApplyUpdatesDeletesAndCheckpoints(t *testing.T) {
+	idx := setup(t)
+	ctx := context.Background()
+	seq, err := idx.Sequence(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 42, seq)
+
+	renamed := docs()[4]
+	renamed.Name = "Miến dong Bình Liêu"
+	require.NoError(t, idx.Apply(ctx, []search.Change{{Upsert: &renamed}, {Delete: "apart"}}, 43))
+	n, err := idx.Count(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 4, n)
+	hits, err := idx.Search(ctx, search.Query{Text: "mien dong", Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, []string{"noodle"}, ids(hits))
+	seq, err = idx.Sequence(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 43, seq)
+}
+
+func TestReopenKeepsDocumentsAndCheckpoint(t *testing.T) {
+	dir := t.TempDir() + "/products.bleve"
+	idx, err := Open(dir)
+	require.NoError(t, err)
+	d := docs()[0]
+	require.NoError(t, idx.Apply(context.Background(), []search.Change{{Upsert: &d}}, 7))
+	require.NoError(t, idx.Close())
+
+	idx, err = Open(dir)
+	require.NoError(t, err)
+	defer idx.Close()
+	seq, err := idx.Sequence(context.Background())
+	require.NoError(t, err)
+	require.EqualValues(t, 7, seq)
+	hits, err := idx.Search(context.Background(), search.Query{Text: "vai thieu", Limit: 5})
+	require.NoError(t, err)
+	require.Len(t, hits, 1)
+	require.Equal(t, d.Name, hits[0].Name, "hits carry the stored document")
+	require.Equal(t, []string{"HACCP", "VietGAP"}, hits[0].Certifications)
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return len(s) + 1
+}

@@ -1,0 +1,88 @@
+package search
+
+import (
+	"bufio"
+	_ "embed"
+	"strings"
+	"unicode"
+
+	"github.com/ocopvn/ocop/pkg/ocop"
+)
+
+//go:embed stopwords.txt
+var stopwordsFile string
+
+var stopwords = func() map[string]bool {
+	set := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(stopwordsFile))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "#") {
+			set[line] = true
+		}
+	}
+	return set
+}()
+
+// QueryTerms is the engine-neutral reading of a query's text.
+type QueryTerms struct {
+	// Words are the folded words that carry meaning, in order.
+	Words []string
+	// Phrases are consecutive word pairs, to reward syllables found together.
+	Phrases []string
+	// Exact is the text lowercased with its diacritics, when it has any.
+	Exact string
+}
+
+// Terms reads a query text plus extra terms: drops words that say nothing
+// about a product (recognised as typed, with diacritics), folds the rest and
+// pairs neighbouring syllables.
+func Terms(text string, extra []string) QueryTerms {
+	var t QueryTerms
+	add := func(s string) {
+		words := Words(ocop.Lower(s))
+		kept := make([]string, 0, len(words))
+		for i := 0; i < len(words); i++ {
+			switch {
+			case i+1 < len(words) && stopwords[words[i]+" "+words[i+1]]:
+				kept = append(kept, "", "")
+				i++
+			case stopwords[words[i]] || isNumber(words[i]):
+				kept = append(kept, "")
+			default:
+				kept = append(kept, ocop.Fold(words[i]))
+			}
+		}
+		for i, w := range kept {
+			if w == "" {
+				continue
+			}
+			t.Words = append(t.Words, w)
+			if i+1 < len(kept) && kept[i+1] != "" {
+				t.Phrases = append(t.Phrases, w+" "+kept[i+1])
+			}
+		}
+	}
+	add(text)
+	for _, e := range extra {
+		add(e)
+	}
+	if lower := ocop.Lower(text); lower != ocop.Fold(text) {
+		t.Exact = lower
+	}
+	return t
+}
+
+// Words splits text into words on anything that is not a letter or digit.
+func Words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+func isNumber(w string) bool {
+	for _, r := range w {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,37 @@
+package search
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestTermsFoldsAndDropsFillerWords(t *testing.T) {
+	got := Terms("Chúng tôi cần nhập vải thiều sấy khô, khoảng 1.500 kg/tháng", nil)
+	want := []string{"vai", "thieu", "say", "kho", "kg"}
+	if !slices.Equal(got.Words, want) {
+		t.Fatalf("words = %q, want %q", got.Words, want)
+	}
+	if !slices.Contains(got.Phrases, "vai thieu") || slices.Contains(got.Phrases, "kho kg") {
+		t.Fatalf("phrases = %q", got.Phrases)
+	}
+	if got.Exact == "" {
+		t.Fatal("text with diacritics keeps an exact form")
+	}
+}
+
+func TestTermsKeepsProductWordsTypedWithoutDiacritics(t *testing.T) {
+	got := Terms("ga doi yen the", nil)
+	if !slices.Equal(got.Words, []string{"ga", "doi", "yen", "the"}) {
+		t.Fatalf("words = %q: a folded product word was taken for a filler", got.Words)
+	}
+	if got.Exact != "" {
+		t.Fatalf("no diacritics, no exact form: %q", got.Exact)
+	}
+}
+
+func TestTermsWithExtraTerms(t *testing.T) {
+	got := Terms("mì Chũ", []string{"mỳ Chũ"})
+	if !slices.Contains(got.Phrases, "mi chu") || !slices.Contains(got.Phrases, "my chu") {
+		t.Fatalf("phrases = %q", got.Phrases)
+	}
+}
