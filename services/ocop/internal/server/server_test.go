@@ -1,0 +1,255 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ocopvn/ocop/pkg/auth"
+	"github.com/ocopvn/ocop/pkg/config"
+	"github.com/ocopvn/ocop/pkg/testkit"
+	"github.com/ocopvn/ocop/services/matching"
+	"github.com/ocopvn/ocop/services/ocop/internal/server"
+)
+
+// process is one running `ocop serve` inside the test.
+type process struct {
+	url  string
+	stop func()
+}
+
+func start(t *testing.T, databaseURL, dataDir, natsURL string, services []string) process {
+	t.Helper()
+	p := config.Platform{
+		Env: "development", Addr: "127.0.0.1:0", DatabaseURL: databaseURL, NATSURL: natsURL, DataDir: dataDir,
+		JWTSecret: testkit.JWTSecret, JWTAudience: "ocop", ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
+		ShutdownTimeout: 10 * time.Second,
+	}
+	mcfg := matching.Config{Engine: "bleve", IndexDir: dataDir + "/index", NotifyProducers: 10}
+	ctx, cancel := context.WithCancel(context.Background())
+	urls := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Run(ctx, server.Options{
+			Platform: p, Services: services, Matching: mcfg, NATSReplicas: 1, Log: testkit.Logger(t), Version: "test",
+		}, func(r server.Running) { urls <- r.URL })
+	}()
+	var url string
+	select {
+	case url = <-urls:
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not start within 60s")
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done, "the server stops cleanly")
+		})
+	}
+	t.Cleanup(stop)
+	client := testkit.Client{BaseURL: url}
+	testkit.Eventually(t, 60*time.Second, "the server is ready", func() bool {
+		return client.Do(t, http.MethodGet, "/readyz", nil, "").Status == http.StatusOK
+	})
+	return process{url: url, stop: stop}
+}
+
+type world struct {
+	catalogue, demand, matching testkit.Client
+}
+
+func seedCatalogue(t *testing.T, w world) {
+	t.Helper()
+	official := testkit.Token(t, auth.RoleOfficial, "")
+	producers := []map[string]any{
+		{"id": "prd-001", "name": "HTX Nông sản Phượng Sơn", "kind": "cooperative", "province": "Bắc Giang", "lat": 21.3558, "lon": 106.5262},
+		{"id": "prd-002", "name": "HTX Vải sấy Thanh Hà", "kind": "cooperative", "province": "Hải Dương", "lat": 20.90, "lon": 106.43},
+		{"id": "prd-003", "name": "Hộ kinh doanh Mật ong Yên Thế", "kind": "household", "province": "Bắc Ninh", "lat": 21.52, "lon": 106.12},
+	}
+	for _, p := range producers {
+		res := w.catalogue.Do(t, http.MethodPost, "/v1/producers", p, official)
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	}
+	products := []struct {
+		producer string
+		body     map[string]any
+	}{
+		{"prd-001", map[string]any{"id": "p-dried-1", "name": "Vải thiều sấy khô Lục Ngạn", "description": "Vải thiều sấy nguyên quả, đóng túi 500 g.",
+			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": "2025-01-10", "certifications": []string{"HACCP", "VietGAP"},
+			"unit": "kg", "price_vnd": 150000, "monthly_capacity": 3000, "min_order": 50, "tags": []string{"vải thiều sấy", "Lục Ngạn"}}},
+		{"prd-002", map[string]any{"id": "p-dried-2", "name": "Vải sấy Thanh Hà", "description": "Vải sấy khô truyền thống.",
+			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": "2025-02-01", "certifications": []string{"HACCP"},
+			"unit": "kg", "price_vnd": 160000, "monthly_capacity": 2000, "min_order": 20, "tags": []string{"vải sấy"}}},
+		{"prd-002", map[string]any{"id": "p-dried-3", "name": "Vải thiều sấy dẻo Thanh Hà", "description": "Vải thiều sấy dẻo.",
+			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": "2025-02-01", "certifications": []string{"HACCP"},
+			"unit": "kg", "price_vnd": 165000, "monthly_capacity": 1000, "min_order": 20, "tags": []string{"vải sấy dẻo"}}},
+		{"prd-003", map[string]any{"id": "p-honey", "name": "Mật ong hoa vải Yên Thế", "description": "Mật ong nguyên chất.",
+			"group": "thuc_pham", "category": "honey", "ocop_stars": 3, "ocop_certified_on": "2024-06-01",
+			"unit": "kg", "price_vnd": 250000, "monthly_capacity": 500, "min_order": 5, "tags": []string{"mật ong"}}},
+	}
+	for _, p := range products {
+		res := w.catalogue.Do(t, http.MethodPost, "/v1/products", p.body, testkit.Token(t, auth.RoleProducer, p.producer))
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	}
+	testkit.Eventually(t, 30*time.Second, "the products are searchable", func() bool {
+		var hits struct {
+			Items []any `json:"items"`
+		}
+		res := w.matching.Do(t, http.MethodGet, "/v1/search/products?limit=100", nil, "")
+		res.JSON(t, &hits)
+		return len(hits.Items) == len(products)
+	})
+}
+
+var dryLycheeDemand = map[string]any{
+	"buyer_kind": "supermarket", "title": "Vải thiều sấy khô cho chuỗi siêu thị",
+	"text":  "Chuỗi siêu thị cần vải thiều sấy khô, khoảng 1.500 kg/tháng, OCOP từ 4 sao, có HACCP, giao Hà Nội.",
+	"group": "thuc_pham", "quantity": 1500, "unit": "kg", "max_price_vnd": 170000, "min_stars": 4,
+	"required_certifications": []string{"HACCP"}, "delivery_province": "Hà Nội", "delivery_lat": 21.0285, "delivery_lon": 105.8542,
+}
+
+type matchesJSON struct {
+	Status string `json:"status"`
+	Items  []struct {
+		Rank       int      `json:"rank"`
+		Score      float64  `json:"score"`
+		ProductID  string   `json:"product_id"`
+		ProducerID string   `json:"producer_id"`
+		Reasons    []string `json:"reasons"`
+	} `json:"items"`
+}
+
+func waitForMatches(t *testing.T, w world, demandID, buyerToken string) matchesJSON {
+	t.Helper()
+	var m matchesJSON
+	testkit.Eventually(t, 30*time.Second, "the demand is matched", func() bool {
+		res := w.matching.Do(t, http.MethodGet, "/v1/demands/"+demandID+"/matches", nil, buyerToken)
+		if res.Status != http.StatusOK {
+			return false
+		}
+		res.JSON(t, &m)
+		return m.Status == "matched"
+	})
+	return m
+}
+
+// notificationsFor counts, per producer, the notifications about demandID.
+func notificationsFor(t *testing.T, w world, demandID string, producers []string) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for _, p := range producers {
+		var page struct {
+			Items []struct {
+				DemandID string `json:"demand_id"`
+			} `json:"items"`
+		}
+		res := w.matching.Do(t, http.MethodGet, "/v1/notifications?limit=100", nil, testkit.Token(t, auth.RoleProducer, p))
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		res.JSON(t, &page)
+		for _, n := range page.Items {
+			if n.DemandID == demandID {
+				counts[p]++
+			}
+		}
+	}
+	return counts
+}
+
+func postDemand(t *testing.T, w world, buyerToken string) string {
+	t.Helper()
+	res := w.demand.Do(t, http.MethodPost, "/v1/demands", dryLycheeDemand, buyerToken)
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	var d struct {
+		ID string `json:"id"`
+	}
+	res.JSON(t, &d)
+	return d.ID
+}
+
+func checkMatchesAndNotifications(t *testing.T, w world, demandID, buyer string) {
+	t.Helper()
+	m := waitForMatches(t, w, demandID, buyer)
+	require.NotEmpty(t, m.Items)
+	require.Equal(t, "p-dried-1", m.Items[0].ProductID, "the dried Lục Ngạn lychee with the closest fit ranks first")
+	ids := map[string]bool{}
+	for i, it := range m.Items {
+		require.Equal(t, i+1, it.Rank)
+		require.NotEmpty(t, it.Reasons)
+		if i > 0 {
+			require.LessOrEqual(t, it.Score, m.Items[i-1].Score, "best first")
+		}
+		ids[it.ProductID] = true
+	}
+	require.False(t, ids["p-honey"], "a 3-star product without HACCP breaks the buyer's constraints")
+	require.Contains(t, m.Items[0].Reasons, "4★ OCOP")
+	require.Contains(t, m.Items[0].Reasons, "HACCP (required)")
+
+	testkit.Eventually(t, 30*time.Second, "each matched producer is notified", func() bool {
+		c := notificationsFor(t, w, demandID, []string{"prd-001", "prd-002"})
+		return c["prd-001"] == 1 && c["prd-002"] == 1
+	})
+	c := notificationsFor(t, w, demandID, []string{"prd-001", "prd-002", "prd-003"})
+	require.Equal(t, map[string]int{"prd-001": 1, "prd-002": 1}, c, "one notification per matched producer, however many of its products fit")
+}
+
+// The walking skeleton end to end in one process: a demand posted over HTTP
+// is ranked against the catalogue and each matched producer is told once,
+// and once only, across a restart on the same data.
+func TestAllInOneDemandToNotification(t *testing.T) {
+	dbURL := testkit.DatabaseURL(t)
+	dataDir := t.TempDir()
+	proc := start(t, dbURL, dataDir, "", server.ServiceNames)
+	c := testkit.Client{BaseURL: proc.url}
+	w := world{catalogue: c, demand: c, matching: c}
+
+	res := c.Do(t, http.MethodGet, "/v1/openapi.json", nil, "")
+	require.Equal(t, http.StatusOK, res.Status)
+	require.Contains(t, string(res.Body), "/v1/demands/{id}/matches")
+	require.Contains(t, string(res.Body), "/v1/fairs/{id}/booths")
+
+	seedCatalogue(t, w)
+	buyer := testkit.Token(t, auth.RoleBuyer, "buyer-1")
+	demandID := postDemand(t, w, buyer)
+	checkMatchesAndNotifications(t, w, demandID, buyer)
+
+	proc.stop()
+	proc = start(t, dbURL, dataDir, "", server.ServiceNames)
+	c = testkit.Client{BaseURL: proc.url}
+	w = world{catalogue: c, demand: c, matching: c}
+	time.Sleep(500 * time.Millisecond)
+	require.Equal(t, map[string]int{"prd-001": 1, "prd-002": 1},
+		notificationsFor(t, w, demandID, []string{"prd-001", "prd-002", "prd-003"}), "no notification twice after a restart")
+
+	second := postDemand(t, w, buyer)
+	checkMatchesAndNotifications(t, w, second, buyer)
+}
+
+// The distributed topology in one test process: each service in its own
+// server, sharing PostgreSQL and an external NATS server.
+func TestSplitServicesDemandToNotification(t *testing.T) {
+	dbURL := testkit.DatabaseURL(t)
+	ns := testkit.NATSServer(t)
+	procs := map[string]process{}
+	for _, name := range server.ServiceNames {
+		procs[name] = start(t, dbURL, t.TempDir(), ns.ClientURL(), []string{name})
+	}
+	w := world{
+		catalogue: testkit.Client{BaseURL: procs["catalogue"].url},
+		demand:    testkit.Client{BaseURL: procs["demand"].url},
+		matching:  testkit.Client{BaseURL: procs["matching"].url},
+	}
+	res := w.catalogue.Do(t, http.MethodGet, "/v1/demands", nil, testkit.Token(t, auth.RoleBuyer, "b"))
+	require.Equal(t, http.StatusNotFound, res.Status, "a process serves only its own services' routes")
+
+	seedCatalogue(t, w)
+	buyer := testkit.Token(t, auth.RoleBuyer, "buyer-1")
+	demandID := postDemand(t, w, buyer)
+	checkMatchesAndNotifications(t, w, demandID, buyer)
+}
