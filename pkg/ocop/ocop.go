@@ -64,14 +64,14 @@ var Certifications = []string{
 var CertificationLabels = map[string]string{
 	"VietGAP":                 "VietGAP",
 	"GlobalGAP":               "GlobalGAP",
-	"organic_vn":              "hữu cơ TCVN",
-	"organic_eu":              "hữu cơ EU",
+	"organic_vn":              "organic (TCVN)",
+	"organic_eu":              "organic (EU)",
 	"HACCP":                   "HACCP",
 	"ISO22000":                "ISO 22000",
-	"growing_area_code":       "mã số vùng trồng",
-	"traceability_qr":         "truy xuất QR",
-	"geographical_indication": "chỉ dẫn địa lý",
-	"collective_mark":         "nhãn hiệu tập thể",
+	"growing_area_code":       "growing-area code",
+	"traceability_qr":         "traceability QR",
+	"geographical_indication": "geographical indication",
+	"collective_mark":         "collective mark",
 }
 
 // ValidCertification reports whether c is a known certification code.

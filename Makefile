@@ -1,0 +1,57 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO       ?= go
+TESTFLAGS ?= -race -count=1 -timeout 15m
+MODULES   = $(shell $(GO) list -f '{{.Dir}}' -m)
+
+.PHONY: help run test proto proto-check fmt-check vet lint build eval bench clean
+
+help:
+	@echo "make run     start the whole system (all services, embedded NATS and search) with the demo catalogue"
+	@echo "make test    every module's tests against a real PostgreSQL and real NATS"
+	@echo "make eval    ranking quality on the judged demands (nDCG@10, P@5, R@20, MRR)"
+	@echo "make bench   benchmarks: Go benchmarks of the hot paths"
+	@echo "make proto   regenerate the Go code of the event schemas in proto/"
+	@echo "make lint    gofmt and go vet on every module"
+
+run:
+	DATABASE_URL="$$(scripts/ensure-postgres.sh)" $(GO) run ./services/ocop serve --demo
+
+test: proto-check fmt-check vet
+	@export TEST_DATABASE_URL="$$(scripts/ensure-postgres.sh --admin)"; \
+	for dir in $(MODULES); do \
+		echo "== go test $${dir#$(CURDIR)/}"; \
+		(cd "$$dir" && $(GO) test $(TESTFLAGS) ./...) || { echo "FAIL in $${dir#$(CURDIR)/}"; exit 1; }; \
+	done
+
+proto:
+	$(GO) run ./scripts/protogen -root proto
+
+proto-check:
+	@$(GO) run ./scripts/protogen -root proto -check
+
+fmt-check:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+
+vet:
+	@for dir in $(MODULES); do (cd "$$dir" && $(GO) vet ./...) || exit 1; done
+
+lint: fmt-check vet
+
+build:
+	$(GO) build -o bin/ocop ./services/ocop
+
+eval:
+	$(GO) run ./services/ocop eval --catalogue services/ocop/demo/ocop-catalogue.json --demands services/ocop/demo/demands-dev.json
+
+bench:
+	@for dir in $(MODULES); do \
+		(cd "$$dir" && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; \
+	done
+
+clean:
+	rm -rf bin
