@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"time"
 
@@ -166,4 +168,25 @@ with no filters and no re-ranking.`,
 	cmd.Flags().StringVar(&engine, "engine", "bleve", "search engine to evaluate")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "end with one JSON object holding the metrics and the rankings")
 	return cmd
+}
+
+func probeCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "probe URL",
+		Short: "Exit 0 when URL answers 200 (a container health check with no curl in the image)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client := &http.Client{Timeout: 3 * time.Second}
+			resp, err := client.Get(args[0])
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+				return fmt.Errorf("%s answered %d: %s", args[0], resp.StatusCode, body)
+			}
+			return nil
+		},
+	}
 }
