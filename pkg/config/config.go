@@ -27,6 +27,9 @@ type Platform struct {
 	JWTAudience string
 	LogLevel    string
 	LogFormat   string // "json" or "console"
+	// PublicURL is where users reach the system (printed in QR codes and
+	// links); empty: the address each request came to.
+	PublicURL string
 
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
@@ -49,6 +52,7 @@ func FromEnv() (Platform, error) {
 		JWTAudience:     r.String("OCOP_JWT_AUDIENCE", "ocop"),
 		LogLevel:        r.String("OCOP_LOG_LEVEL", "info"),
 		LogFormat:       r.String("OCOP_LOG_FORMAT", ""),
+		PublicURL:       r.String("OCOP_PUBLIC_URL", ""),
 		ReadTimeout:     r.Duration("OCOP_HTTP_READ_TIMEOUT", 15*time.Second),
 		WriteTimeout:    r.Duration("OCOP_HTTP_WRITE_TIMEOUT", 30*time.Second),
 		ShutdownTimeout: r.Duration("OCOP_SHUTDOWN_TIMEOUT", 20*time.Second),

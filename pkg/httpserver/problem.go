@@ -53,7 +53,7 @@ func problemFor(err error) (Problem, bool) {
 		detail := http.StatusText(he.Code)
 		switch he.Code {
 		case http.StatusRequestEntityTooLarge:
-			detail = "the request body is larger than the 1 MiB limit"
+			detail = "the request body is larger than this endpoint accepts (1 MiB for JSON requests)"
 		case http.StatusNotFound:
 			detail = "no such endpoint: check the path against /v1/openapi.json"
 		case http.StatusMethodNotAllowed:

@@ -52,6 +52,9 @@ type Server struct {
 	http   *http.Server
 	mu     sync.Mutex
 	checks []Check
+	// largeBodies raises the body limit of a few routes (spreadsheet
+	// uploads), keyed by method and path as registered.
+	largeBodies map[string]int64
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -90,7 +93,7 @@ func New(opts Options, log *zap.Logger, tokens *auth.Tokens) *Server {
 			return errs.Errorf(errs.Internal, "internal error")
 		},
 	}))
-	e.Use(middleware.BodyLimit(strconv.Itoa(MaxBodyBytes/1024) + "K"))
+	e.Use(s.limitBody)
 	e.Use(authenticate(tokens))
 
 	e.GET("/healthz", func(c echo.Context) error {
@@ -99,6 +102,36 @@ func New(opts Options, log *zap.Logger, tokens *auth.Tokens) *Server {
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	return s
+}
+
+// AllowLargeBody raises the body limit of one route, registered as method
+// and echo path (e.g. POST /v1/imports).
+func (s *Server) AllowLargeBody(method, path string, limit int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.largeBodies == nil {
+		s.largeBodies = map[string]int64{}
+	}
+	s.largeBodies[method+" "+path] = limit
+}
+
+// limitBody refuses bodies over the route's limit: at once when the length
+// is declared, else when the handler reads past it.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		limit := int64(MaxBodyBytes)
+		s.mu.Lock()
+		if l, ok := s.largeBodies[req.Method+" "+c.Path()]; ok {
+			limit = l
+		}
+		s.mu.Unlock()
+		if req.ContentLength > limit {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
+		return next(c)
+	}
 }
 
 // AddCheck adds a readiness condition to /readyz.

@@ -210,3 +210,18 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	require.Equal(t, 503, do(s, http.MethodPost, "/v1/flaky", `{}`, h).Code)
 	require.Equal(t, 503, do(s, http.MethodPost, "/v1/flaky", `{}`, h).Code, "a failed request is released for a retry")
 }
+
+func TestLargeBodyAllowedOnlyWhereRegistered(t *testing.T) {
+	s, _ := newServer(t)
+	s.Echo.POST("/v1/imports", func(c echo.Context) error {
+		var p product
+		if err := httpserver.DecodeJSON(c, &p); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
+	s.AllowLargeBody(http.MethodPost, "/v1/imports", 4<<20)
+	big := `{"name":"` + strings.Repeat("a", 2<<20) + `"}`
+	require.Equal(t, http.StatusNoContent, do(s, http.MethodPost, "/v1/imports", big, nil).Code)
+	require.Equal(t, http.StatusRequestEntityTooLarge, do(s, http.MethodPost, "/v1/products", big, nil).Code)
+}

@@ -126,3 +126,6 @@ func RatingValidOn(expires, day time.Time) bool {
 func InSeason(months []int, m time.Month) bool {
 	return len(months) == 0 || slices.Contains(months, int(m))
 }
+
+// ParseDate reads an ISO date (YYYY-MM-DD) as a UTC day.
+func ParseDate(s string) (time.Time, error) { return time.Parse(DateLayout, s) }

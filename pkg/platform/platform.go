@@ -8,13 +8,13 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/labstack/echo/v4"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/ocopvn/ocop/pkg/config"
+	"github.com/ocopvn/ocop/pkg/httpserver"
 )
 
 // Deps are the shared parts one process starts once and hands to each service.
@@ -32,7 +32,7 @@ type Service interface {
 	// Name is the service's name, also its Postgres schema.
 	Name() string
 	// Register adds the service's routes to the shared server.
-	Register(e *echo.Echo)
+	Register(srv *httpserver.Server)
 	// Run does the service's background work (outbox relay, consumers) until
 	// ctx ends, then drains it. An error stops the whole process.
 	Run(ctx context.Context) error

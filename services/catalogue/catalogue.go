@@ -6,10 +6,13 @@ package catalogue
 import (
 	"context"
 	"fmt"
+	"time"
 
-	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ocopvn/ocop/pkg/events"
+	"github.com/ocopvn/ocop/pkg/httpserver"
 	"github.com/ocopvn/ocop/pkg/platform"
 	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/catalogue/app"
@@ -26,6 +29,7 @@ var Migrations = []pgplatform.Source{pgplatform.Migrations, events.Migrations, p
 // Service is the catalogue service.
 type Service struct {
 	deps  platform.Deps
+	app   *app.Catalogue
 	api   *httpapi.API
 	relay *events.Relay
 }
@@ -37,10 +41,11 @@ func New(ctx context.Context, deps platform.Deps) (*Service, error) {
 	if err := pgplatform.Migrate(ctx, deps.Pool, Name, Migrations...); err != nil {
 		return nil, fmt.Errorf("catalogue: %w", err)
 	}
-	repo := postgres.New(deps.Pool)
+	uc := app.New(postgres.New(deps.Pool))
 	return &Service{
 		deps:  deps,
-		api:   httpapi.New(app.New(repo), pgplatform.NewIdempotencyStore(deps.Pool, Name)),
+		app:   uc,
+		api:   httpapi.New(uc, pgplatform.NewIdempotencyStore(deps.Pool, Name), deps.Config.PublicURL),
 		relay: events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
 	}, nil
 }
@@ -49,11 +54,36 @@ func New(ctx context.Context, deps platform.Deps) (*Service, error) {
 func (s *Service) Name() string { return Name }
 
 // Register implements platform.Service.
-func (s *Service) Register(e *echo.Echo) { s.api.Register(e) }
+func (s *Service) Register(srv *httpserver.Server) { s.api.Register(srv) }
 
-// Run implements platform.Service: it relays the outbox until ctx ends.
+// Run implements platform.Service: it relays the outbox and warns producers
+// of ratings about to lapse until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
-	return s.relay.Run(ctx)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.relay.Run(ctx) })
+	g.Go(func() error { return s.remindExpiringRatings(ctx) })
+	return g.Wait()
+}
+
+// remindExpiringRatings checks hourly, so a restart or a new product is
+// caught the same day; each warning is sent once whatever runs it.
+func (s *Service) remindExpiringRatings(ctx context.Context) error {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := s.app.RemindExpiringRatings(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.deps.Log.Warn("warning producers of lapsing ratings failed; retrying in an hour", zap.Error(err))
+		case n > 0:
+			s.deps.Log.Info("warned producers of lapsing OCOP ratings", zap.Int("products", n))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 // Ready implements platform.Service; the catalogue needs nothing beyond the

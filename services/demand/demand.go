@@ -6,9 +6,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/ocopvn/ocop/pkg/events"
+	"github.com/ocopvn/ocop/pkg/httpserver"
 	"github.com/ocopvn/ocop/pkg/platform"
 	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/demand/app"
@@ -45,7 +44,7 @@ func New(ctx context.Context, deps platform.Deps) (*Service, error) {
 func (s *Service) Name() string { return Name }
 
 // Register implements platform.Service.
-func (s *Service) Register(e *echo.Echo) { s.api.Register(e) }
+func (s *Service) Register(srv *httpserver.Server) { s.api.Register(srv.Echo) }
 
 // Run implements platform.Service: it relays the outbox until ctx ends.
 func (s *Service) Run(ctx context.Context) error { return s.relay.Run(ctx) }

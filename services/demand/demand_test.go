@@ -31,7 +31,7 @@ func setup(t *testing.T) bundle {
 	svc, err := demand.New(context.Background(), deps)
 	require.NoError(t, err)
 	srv := testkit.Server(t)
-	svc.Register(srv.Echo)
+	svc.Register(srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()

@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ocopvn/ocop/pkg/config"
 	"github.com/ocopvn/ocop/pkg/events"
+	"github.com/ocopvn/ocop/pkg/httpserver"
 	"github.com/ocopvn/ocop/pkg/platform"
 	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/matching/app"
@@ -107,7 +107,7 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 func (s *Service) Name() string { return Name }
 
 // Register implements platform.Service.
-func (s *Service) Register(e *echo.Echo) { s.api.Register(e) }
+func (s *Service) Register(srv *httpserver.Server) { s.api.Register(srv.Echo) }
 
 // Run implements platform.Service: it follows the catalogue into the index
 // and, once the index has caught up, ranks posted demands. It closes the

@@ -16,20 +16,33 @@ import (
 // Source is the CloudEvents source of the catalogue's events.
 const Source = "/ocop/catalogue"
 
-// Emit builds the events of a change from the state written; the repository
-// calls it inside the change's transaction and writes them to the outbox.
+// Emit builds the events of a product change from the state written; the
+// repository calls it inside the change's transaction.
 type Emit func(ctx context.Context, product domain.Product, producer domain.Producer) ([]events.Event, error)
+
+// EmitProducer builds the events of a producer change: the producer's own
+// and one per product, since product events carry the producer's place.
+type EmitProducer func(ctx context.Context, producer domain.Producer, products []domain.Product) ([]events.Event, error)
 
 // Repository stores producers and products. Every method that changes state
 // writes the events of the change in the same transaction.
 type Repository interface {
-	CreateProducer(ctx context.Context, p domain.Producer, emit func(context.Context, domain.Producer) ([]events.Event, error)) error
+	CreateProducer(ctx context.Context, p domain.Producer, emit EmitProducer) error
+	UpdateProducer(ctx context.Context, id string, fn func(*domain.Producer) error, emit EmitProducer) (domain.Producer, error)
 	Producer(ctx context.Context, id string) (domain.Producer, error)
 	CreateProduct(ctx context.Context, p domain.Product, emit Emit) (domain.Product, error)
 	Product(ctx context.Context, id string) (domain.Product, error)
 	// UpdateProduct loads the product for update, applies fn and writes the result.
 	UpdateProduct(ctx context.Context, id string, fn func(*domain.Product) error, emit Emit) (domain.Product, error)
+	ListProducts(ctx context.Context, f ProductFilter) ([]ListedProduct, Facets, error)
+	EachProduct(ctx context.Context, fn func(domain.Product, domain.Producer) error) error
+	Import(ctx context.Context, dryRun bool, fn func(ImportTx) error) error
+	RemindExpiringRatings(ctx context.Context, today time.Time, daysLeft []int, emit func(context.Context, domain.Product, int) (events.Event, error)) (int, error)
 }
+
+// ErrUnchanged, returned by an update function, leaves the record as it was
+// and emits no event; the repository returns the record without error.
+var ErrUnchanged = errs.Errorf(errs.Conflict, "unchanged")
 
 // Catalogue is the catalogue's use cases.
 type Catalogue struct {
@@ -56,11 +69,29 @@ func (c *Catalogue) CreateProducer(ctx context.Context, who auth.Principal, p do
 	}
 	now := c.now().UTC()
 	p.Version, p.CreatedAt, p.UpdatedAt = 1, now, now
-	err := c.repo.CreateProducer(ctx, p, func(ctx context.Context, p domain.Producer) ([]events.Event, error) {
-		ev, err := producerChanged(ctx, p)
-		return []events.Event{ev}, err
-	})
-	return p, err
+	return p, c.repo.CreateProducer(ctx, p, producerChanged)
+}
+
+// UpdateProducer changes a producer's record: officials and admins, or the
+// producer itself.
+func (c *Catalogue) UpdateProducer(ctx context.Context, who auth.Principal, id string, change func(*domain.Producer)) (domain.Producer, error) {
+	if !who.Is(auth.RoleOfficial, auth.RoleAdmin) && !(who.Is(auth.RoleProducer) && who.ActsFor(id)) {
+		return domain.Producer{}, errs.Errorf(errs.Forbidden, "only officials, admins and the producer itself change a producer")
+	}
+	return c.repo.UpdateProducer(ctx, id, func(p *domain.Producer) error {
+		before := *p
+		change(p)
+		domain.NormaliseProducer(p)
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if domain.SameProducer(before, *p) {
+			return ErrUnchanged
+		}
+		p.Version++
+		p.UpdatedAt = c.now().UTC()
+		return nil
+	}, producerChanged)
 }
 
 // Producer returns a producer; producer records are public.
@@ -109,10 +140,14 @@ func (c *Catalogue) UpdateProduct(ctx context.Context, who auth.Principal, id st
 		if p.Withdrawn() {
 			return errs.Errorf(errs.Conflict, "product %s is withdrawn; list it again as a new product", p.ID)
 		}
+		before := *p
 		change(p)
 		p.Normalise()
 		if err := p.Validate(); err != nil {
 			return err
+		}
+		if domain.SameProduct(before, *p) {
+			return ErrUnchanged
 		}
 		p.Version++
 		p.UpdatedAt = c.now().UTC()
@@ -137,10 +172,6 @@ func (c *Catalogue) WithdrawProduct(ctx context.Context, who auth.Principal, id 
 	}, productChanged)
 }
 
-// ErrUnchanged, returned by an update function, leaves the record as it was
-// and emits no event; the repository returns the record without error.
-var ErrUnchanged = errs.Errorf(errs.Conflict, "unchanged")
-
 func mayEdit(who auth.Principal, p domain.Product) error {
 	switch {
 	case who.Is(auth.RoleAdmin):
@@ -152,4 +183,13 @@ func mayEdit(who auth.Principal, p domain.Product) error {
 	default:
 		return errs.Errorf(errs.Forbidden, "only the product's producer or an admin may change it")
 	}
+}
+
+// ReminderDays are how many days before a rating lapses its producer is warned.
+var ReminderDays = []int{60, 30, 7}
+
+// RemindExpiringRatings warns producers whose ratings lapse within a
+// reminder threshold, each threshold once; it returns how many it warned.
+func (c *Catalogue) RemindExpiringRatings(ctx context.Context) (int, error) {
+	return c.repo.RemindExpiringRatings(ctx, ocop.Today(c.now()), ReminderDays, ratingExpiring)
 }

@@ -23,8 +23,29 @@ func productChanged(ctx context.Context, p domain.Product, producer domain.Produ
 	return []events.Event{ev}, err
 }
 
-func producerChanged(ctx context.Context, p domain.Producer) (events.Event, error) {
-	return events.New(ctx, Source, ProducerSubject(p.ID), &cataloguev1.ProducerChanged{Producer: ProducerMessage(p)})
+// producerChanged tells the producer's new state and restates each of its
+// products with it, so the compacted stream never holds a stale place.
+func producerChanged(ctx context.Context, p domain.Producer, products []domain.Product) ([]events.Event, error) {
+	ev, err := events.New(ctx, Source, ProducerSubject(p.ID), &cataloguev1.ProducerChanged{Producer: ProducerMessage(p)})
+	if err != nil {
+		return nil, err
+	}
+	evs := []events.Event{ev}
+	for _, prod := range products {
+		pe, err := productChanged(ctx, prod, p)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, pe...)
+	}
+	return evs, nil
+}
+
+func ratingExpiring(ctx context.Context, p domain.Product, daysLeft int) (events.Event, error) {
+	return events.New(ctx, Source, events.Subject("ocop", "catalogue", "rating", p.ID), &cataloguev1.RatingExpiring{
+		ProductId: p.ID, ProducerId: p.ProducerID, ProductName: p.Name,
+		OcopExpiresOn: p.OCOPExpiresOn.Format(ocop.DateLayout), DaysLeft: int32(daysLeft),
+	})
 }
 
 // ProducerMessage is the event form of a producer.
@@ -32,6 +53,7 @@ func ProducerMessage(p domain.Producer) *cataloguev1.Producer {
 	return &cataloguev1.Producer{
 		Id: p.ID, Name: p.Name, Kind: p.Kind, Province: p.Province, LegacyProvince: p.LegacyProvince,
 		LegacyDistrict: p.LegacyDistrict, Commune: p.Commune, Lat: p.Lat, Lon: p.Lon, Email: p.Email, Version: p.Version,
+		RegistrationCode: p.RegistrationCode, Address: p.Address,
 	}
 }
 
@@ -41,8 +63,9 @@ func ProductMessage(p domain.Product) *cataloguev1.Product {
 		Id: p.ID, ProducerId: p.ProducerID, Name: p.Name, Description: p.Description, Group: p.Group,
 		Category: p.Category, OcopStars: int32(p.OCOPStars), OcopYear: int32(p.OCOPYear),
 		OcopCertifiedOn: p.OCOPCertifiedOn.Format(ocop.DateLayout), OcopExpiresOn: p.OCOPExpiresOn.Format(ocop.DateLayout),
-		Certifications: p.Certifications, Unit: p.Unit, PriceVnd: p.PriceVND, MonthlyCapacity: p.MonthlyCapacity,
-		MinOrder: p.MinOrder, Tags: p.Tags, Withdrawn: p.Withdrawn(), Version: p.Version,
+		OcopCertificateNumber: p.OCOPCertificateNumber, OcopIssuedBy: p.OCOPIssuedBy,
+		Certifications: p.Certifications, CertificationCodes: p.CertificationCodes, Unit: p.Unit, PriceVnd: p.PriceVND,
+		MonthlyCapacity: p.MonthlyCapacity, MinOrder: p.MinOrder, Tags: p.Tags, Withdrawn: p.Withdrawn(), Version: p.Version,
 	}
 	for _, month := range p.SeasonalMonths {
 		m.SeasonalMonths = append(m.SeasonalMonths, int32(month))

@@ -3,7 +3,9 @@
 package domain
 
 import (
+	"maps"
 	"net/mail"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,9 +27,13 @@ type Producer struct {
 	Commune        string
 	Lat, Lon       float64
 	Email          string
-	Version        int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// RegistrationCode is the tax or business registration code, the key
+	// the provincial OCOP office files the producer under.
+	RegistrationCode string
+	Address          string
+	Version          int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Product is an OCOP-rated product with its supply terms.
@@ -42,18 +48,25 @@ type Product struct {
 	OCOPYear        int
 	OCOPCertifiedOn time.Time
 	OCOPExpiresOn   time.Time
-	Certifications  []string
-	Unit            string
-	PriceVND        int64
-	MonthlyCapacity float64
-	MinOrder        float64
-	SeasonalMonths  []int
-	ShelfLifeDays   *int
-	Tags            []string
-	WithdrawnAt     *time.Time
-	Version         int64
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// OCOPCertificateNumber and OCOPIssuedBy identify the rating decision.
+	OCOPCertificateNumber string
+	OCOPIssuedBy          string
+	Certifications        []string
+	// CertificationCodes holds each certification's code: a VietGAP
+	// certificate number, a growing-area code, the registered name of a
+	// geographical indication such as "Vải thiều Lục Ngạn".
+	CertificationCodes map[string]string
+	Unit               string
+	PriceVND           int64
+	MonthlyCapacity    float64
+	MinOrder           float64
+	SeasonalMonths     []int
+	ShelfLifeDays      *int
+	Tags               []string
+	WithdrawnAt        *time.Time
+	Version            int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Withdrawn reports whether the producer took the product off the catalogue.
@@ -76,12 +89,16 @@ const (
 	maxShelfLife   = 3650
 )
 
+var registrationCode = regexp.MustCompile(`^[A-Z0-9-]*$`)
+
 // NormaliseProducer stores the province under the 34-province map, keeping a
 // pre-2025 name as the legacy province: "Bắc Giang" becomes Bắc Ninh with
 // Bắc Giang kept, so older labels still match.
 func NormaliseProducer(p *Producer) {
 	p.Name = strings.TrimSpace(p.Name)
 	p.Email = strings.TrimSpace(p.Email)
+	p.RegistrationCode = strings.ToUpper(strings.TrimSpace(p.RegistrationCode))
+	p.Address = strings.TrimSpace(p.Address)
 	current, ok := ocop.LookupProvince(p.Province)
 	if !ok {
 		return
@@ -95,10 +112,13 @@ func NormaliseProducer(p *Producer) {
 	}
 }
 
-// Validate checks every field and reports all that are wrong.
+// Validate checks every field and reports all that are wrong; an empty id
+// is one the service will assign.
 func (p Producer) Validate() error {
 	var v errs.Validation
-	v.Check(ocop.ValidID(p.ID), "id", ocop.IDRule)
+	if p.ID != "" {
+		v.Check(ocop.ValidID(p.ID), "id", ocop.IDRule)
+	}
 	v.Check(p.Name != "" && utf8.RuneCountInString(p.Name) <= maxName, "name", "is required, at most %d characters", maxName)
 	v.Check(slices.Contains(ocop.ProducerKinds, p.Kind), "kind", "must be one of %s", strings.Join(ocop.ProducerKinds, ", "))
 	if prov, ok := ocop.LookupProvince(p.Province); !ok || prov.Name != p.Province {
@@ -115,6 +135,9 @@ func (p Producer) Validate() error {
 			v.Add("email", "must be an e-mail address such as htx@example.vn")
 		}
 	}
+	v.Check(len(p.RegistrationCode) <= 32 && registrationCode.MatchString(p.RegistrationCode), "registration_code",
+		"must be the tax or business registration code: letters, digits and '-', at most 32")
+	v.Check(utf8.RuneCountInString(p.Address) <= maxName, "address", "must be at most %d characters", maxName)
 	return v.Err()
 }
 
@@ -127,6 +150,17 @@ func (p *Product) Normalise() {
 		p.Unit = u
 	}
 	p.Tags = cleanTags(p.Tags)
+	p.OCOPCertificateNumber = strings.TrimSpace(p.OCOPCertificateNumber)
+	p.OCOPIssuedBy = strings.TrimSpace(p.OCOPIssuedBy)
+	codes := map[string]string{}
+	for c, code := range p.CertificationCodes {
+		if code = strings.TrimSpace(code); code != "" {
+			codes[c] = code
+			// A code names a certification held, even when the list forgot it.
+			p.Certifications = append(p.Certifications, c)
+		}
+	}
+	p.CertificationCodes = codes
 	p.Certifications = sortedUnique(p.Certifications)
 	p.SeasonalMonths = append([]int{}, p.SeasonalMonths...)
 	slices.Sort(p.SeasonalMonths)
@@ -168,6 +202,18 @@ func (p Product) Validate() error {
 	for _, c := range p.Certifications {
 		if !ocop.ValidCertification(c) {
 			v.Add("certifications", "unknown certification %q: use %s", c, strings.Join(ocop.Certifications, ", "))
+		}
+	}
+	v.Check(utf8.RuneCountInString(p.OCOPCertificateNumber) <= maxTag, "ocop_certificate_number", "must be at most %d characters", maxTag)
+	v.Check(utf8.RuneCountInString(p.OCOPIssuedBy) <= maxName, "ocop_issued_by", "must be at most %d characters", maxName)
+	for c, code := range p.CertificationCodes {
+		if !ocop.ValidCertification(c) {
+			v.Add("certification_codes", "unknown certification %q", c)
+			break
+		}
+		if utf8.RuneCountInString(code) > maxName {
+			v.Add("certification_codes", "the code of %s must be at most %d characters", c, maxName)
+			break
 		}
 	}
 	_, knownUnit := ocop.NormaliseUnit(p.Unit)
@@ -215,4 +261,31 @@ func sortedUnique(s []string) []string {
 	out := append([]string{}, s...)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// SameProducer reports whether two states of a producer hold the same data,
+// bookkeeping aside: an edit or import that changes nothing writes nothing.
+func SameProducer(a, b Producer) bool {
+	a.Version, a.CreatedAt, a.UpdatedAt = b.Version, b.CreatedAt, b.UpdatedAt
+	return a == b
+}
+
+// SameProduct reports whether two states of a product hold the same data,
+// bookkeeping aside.
+func SameProduct(a, b Product) bool {
+	return a.ID == b.ID && a.ProducerID == b.ProducerID && a.Name == b.Name && a.Description == b.Description &&
+		a.Group == b.Group && a.Category == b.Category && a.OCOPStars == b.OCOPStars && a.OCOPYear == b.OCOPYear &&
+		a.OCOPCertifiedOn.Equal(b.OCOPCertifiedOn) && a.OCOPExpiresOn.Equal(b.OCOPExpiresOn) &&
+		a.OCOPCertificateNumber == b.OCOPCertificateNumber && a.OCOPIssuedBy == b.OCOPIssuedBy &&
+		slices.Equal(a.Certifications, b.Certifications) && maps.Equal(a.CertificationCodes, b.CertificationCodes) &&
+		a.Unit == b.Unit && a.PriceVND == b.PriceVND && a.MonthlyCapacity == b.MonthlyCapacity && a.MinOrder == b.MinOrder &&
+		slices.Equal(a.SeasonalMonths, b.SeasonalMonths) && equalPtr(a.ShelfLifeDays, b.ShelfLifeDays) &&
+		slices.Equal(a.Tags, b.Tags) && (a.WithdrawnAt == nil) == (b.WithdrawnAt == nil)
+}
+
+func equalPtr(a, b *int) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

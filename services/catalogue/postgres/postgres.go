@@ -40,60 +40,106 @@ func New(pool *pgxpool.Pool) *Repository {
 	return &Repository{pool: pool, outbox: events.NewOutbox(Schema)}
 }
 
-const producerColumns = `id, name, kind, province, legacy_province, legacy_district, commune, lat, lon, email, version, created_at, updated_at`
+const producerColumns = `id, name, kind, province, legacy_province, legacy_district, commune, lat, lon, email,
+	registration_code, address, version, created_at, updated_at`
 
 func scanProducer(row pgx.Row) (domain.Producer, error) {
 	var p domain.Producer
 	err := row.Scan(&p.ID, &p.Name, &p.Kind, &p.Province, &p.LegacyProvince, &p.LegacyDistrict, &p.Commune,
-		&p.Lat, &p.Lon, &p.Email, &p.Version, &p.CreatedAt, &p.UpdatedAt)
+		&p.Lat, &p.Lon, &p.Email, &p.RegistrationCode, &p.Address, &p.Version, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
 
-const productColumns = `id, producer_id, name, description, "group", category, ocop_stars, ocop_year,
-	ocop_certified_on, ocop_expires_on, certifications, unit, price_vnd, monthly_capacity, min_order,
-	seasonal_months, shelf_life_days, tags, withdrawn_at, version, created_at, updated_at`
-
-func scanProduct(row pgx.Row) (domain.Product, error) {
-	var p domain.Product
-	var months []int16
-	err := row.Scan(&p.ID, &p.ProducerID, &p.Name, &p.Description, &p.Group, &p.Category, &p.OCOPStars, &p.OCOPYear,
-		&p.OCOPCertifiedOn, &p.OCOPExpiresOn, &p.Certifications, &p.Unit, &p.PriceVND, &p.MonthlyCapacity, &p.MinOrder,
-		&months, &p.ShelfLifeDays, &p.Tags, &p.WithdrawnAt, &p.Version, &p.CreatedAt, &p.UpdatedAt)
-	for _, m := range months {
-		p.SeasonalMonths = append(p.SeasonalMonths, int(m))
-	}
-	return p, err
+func producerArgs(p domain.Producer) []any {
+	return []any{p.ID, p.Name, p.Kind, p.Province, p.LegacyProvince, p.LegacyDistrict, p.Commune, p.Lat, p.Lon, p.Email,
+		p.RegistrationCode, p.Address, p.Version, p.CreatedAt, p.UpdatedAt}
 }
 
-func productArgs(p domain.Product) []any {
-	months := make([]int16, len(p.SeasonalMonths))
-	for i, m := range p.SeasonalMonths {
-		months[i] = int16(m)
+func insertProducer(ctx context.Context, tx pgx.Tx, p domain.Producer) error {
+	_, err := tx.Exec(ctx, `INSERT INTO catalogue.producers (`+producerColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, producerArgs(p)...)
+	switch {
+	case pgplatform.IsUniqueViolation(err, "producers_pkey"):
+		return errs.Errorf(errs.Conflict, "producer %s already exists", p.ID)
+	case pgplatform.IsUniqueViolation(err, "producers_registration_code"):
+		return errs.Errorf(errs.Conflict, "a producer with registration code %s is already registered", p.RegistrationCode)
+	case err != nil:
+		return fmt.Errorf("inserting producer %s: %w", p.ID, err)
 	}
-	return []any{p.ID, p.ProducerID, p.Name, p.Description, p.Group, p.Category, p.OCOPStars, p.OCOPYear,
-		p.OCOPCertifiedOn, p.OCOPExpiresOn, p.Certifications, p.Unit, p.PriceVND, p.MonthlyCapacity, p.MinOrder,
-		months, p.ShelfLifeDays, p.Tags, p.WithdrawnAt, p.Version, p.CreatedAt, p.UpdatedAt}
+	return nil
+}
+
+func updateProducer(ctx context.Context, tx pgx.Tx, p domain.Producer) error {
+	_, err := tx.Exec(ctx, `UPDATE catalogue.producers SET name = $2, kind = $3, province = $4, legacy_province = $5,
+		legacy_district = $6, commune = $7, lat = $8, lon = $9, email = $10, registration_code = $11, address = $12,
+		version = $13, created_at = $14, updated_at = $15 WHERE id = $1`, producerArgs(p)...)
+	if pgplatform.IsUniqueViolation(err, "producers_registration_code") {
+		return errs.Errorf(errs.Conflict, "a producer with registration code %s is already registered", p.RegistrationCode)
+	}
+	if err != nil {
+		return fmt.Errorf("updating producer %s: %w", p.ID, err)
+	}
+	return nil
 }
 
 // CreateProducer implements app.Repository.
-func (r *Repository) CreateProducer(ctx context.Context, p domain.Producer, emit func(context.Context, domain.Producer) ([]events.Event, error)) error {
+func (r *Repository) CreateProducer(ctx context.Context, p domain.Producer, emit app.EmitProducer) error {
 	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO catalogue.producers (`+producerColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			p.ID, p.Name, p.Kind, p.Province, p.LegacyProvince, p.LegacyDistrict, p.Commune, p.Lat, p.Lon, p.Email,
-			p.Version, p.CreatedAt, p.UpdatedAt)
-		if pgplatform.IsUniqueViolation(err, "producers_pkey") {
-			return errs.Errorf(errs.Conflict, "producer %s already exists", p.ID)
+		if err := insertProducer(ctx, tx, p); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("inserting producer %s: %w", p.ID, err)
-		}
-		evs, err := emit(ctx, p)
+		evs, err := emit(ctx, p, nil)
 		if err != nil {
 			return err
 		}
 		return r.outbox.Add(ctx, tx, evs...)
 	})
+}
+
+// UpdateProducer implements app.Repository: the producer is locked, changed
+// and written with its event and with a new event for each of its products,
+// which carry the producer's place to matching.
+func (r *Repository) UpdateProducer(ctx context.Context, id string, fn func(*domain.Producer) error, emit app.EmitProducer) (domain.Producer, error) {
+	var out domain.Producer
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		p, err := scanProducer(tx.QueryRow(ctx, `SELECT `+producerColumns+` FROM catalogue.producers WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.Errorf(errs.NotFound, "no producer %s", id)
+		}
+		if err != nil {
+			return fmt.Errorf("loading producer %s: %w", id, err)
+		}
+		if err := fn(&p); err != nil {
+			if errors.Is(err, app.ErrUnchanged) {
+				out = p
+				return nil
+			}
+			return err
+		}
+		if err := updateProducer(ctx, tx, p); err != nil {
+			return err
+		}
+		out = p
+		return r.emitProducer(ctx, tx, p, emit)
+	})
+	return out, err
+}
+
+// emitProducer writes the producer's event and one for each of its products.
+func (r *Repository) emitProducer(ctx context.Context, tx pgx.Tx, p domain.Producer, emit app.EmitProducer) error {
+	rows, err := tx.Query(ctx, `SELECT `+productColumns+` FROM catalogue.products WHERE producer_id = $1 ORDER BY id`, p.ID)
+	if err != nil {
+		return fmt.Errorf("loading products of %s: %w", p.ID, err)
+	}
+	products, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Product, error) { return scanProduct(row) })
+	if err != nil {
+		return fmt.Errorf("loading products of %s: %w", p.ID, err)
+	}
+	evs, err := emit(ctx, p, products)
+	if err != nil {
+		return err
+	}
+	return r.outbox.Add(ctx, tx, evs...)
 }
 
 // Producer implements app.Repository.
@@ -106,88 +152,4 @@ func (r *Repository) Producer(ctx context.Context, id string) (domain.Producer, 
 		return p, fmt.Errorf("loading producer %s: %w", id, err)
 	}
 	return p, nil
-}
-
-// CreateProduct implements app.Repository.
-func (r *Repository) CreateProduct(ctx context.Context, p domain.Product, emit app.Emit) (domain.Product, error) {
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		producer, err := scanProducer(tx.QueryRow(ctx, `SELECT `+producerColumns+` FROM catalogue.producers WHERE id = $1 FOR SHARE`, p.ProducerID))
-		if errors.Is(err, pgx.ErrNoRows) {
-			var v errs.Validation
-			v.Add("producer_id", "no producer %s: register the producer first", p.ProducerID)
-			return v.Err()
-		}
-		if err != nil {
-			return fmt.Errorf("loading producer %s: %w", p.ProducerID, err)
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO catalogue.products (`+productColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
-			productArgs(p)...)
-		if pgplatform.IsUniqueViolation(err, "products_pkey") {
-			return errs.Errorf(errs.Conflict, "product %s already exists", p.ID)
-		}
-		if err != nil {
-			return fmt.Errorf("inserting product %s: %w", p.ID, err)
-		}
-		evs, err := emit(ctx, p, producer)
-		if err != nil {
-			return err
-		}
-		return r.outbox.Add(ctx, tx, evs...)
-	})
-	return p, err
-}
-
-// Product implements app.Repository.
-func (r *Repository) Product(ctx context.Context, id string) (domain.Product, error) {
-	p, err := scanProduct(r.pool.QueryRow(ctx, `SELECT `+productColumns+` FROM catalogue.products WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return p, errs.Errorf(errs.NotFound, "no product %s", id)
-	}
-	if err != nil {
-		return p, fmt.Errorf("loading product %s: %w", id, err)
-	}
-	return p, nil
-}
-
-// UpdateProduct implements app.Repository: the product is locked, changed by
-// fn and written with its events in one transaction.
-func (r *Repository) UpdateProduct(ctx context.Context, id string, fn func(*domain.Product) error, emit app.Emit) (domain.Product, error) {
-	var out domain.Product
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		p, err := scanProduct(tx.QueryRow(ctx, `SELECT `+productColumns+` FROM catalogue.products WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errs.Errorf(errs.NotFound, "no product %s", id)
-		}
-		if err != nil {
-			return fmt.Errorf("loading product %s: %w", id, err)
-		}
-		if err := fn(&p); err != nil {
-			if errors.Is(err, app.ErrUnchanged) {
-				out = p
-				return nil
-			}
-			return err
-		}
-		args := productArgs(p)
-		_, err = tx.Exec(ctx, `UPDATE catalogue.products SET producer_id = $2, name = $3, description = $4, "group" = $5,
-			category = $6, ocop_stars = $7, ocop_year = $8, ocop_certified_on = $9, ocop_expires_on = $10,
-			certifications = $11, unit = $12, price_vnd = $13, monthly_capacity = $14, min_order = $15,
-			seasonal_months = $16, shelf_life_days = $17, tags = $18, withdrawn_at = $19, version = $20,
-			created_at = $21, updated_at = $22 WHERE id = $1`, args...)
-		if err != nil {
-			return fmt.Errorf("updating product %s: %w", id, err)
-		}
-		producer, err := scanProducer(tx.QueryRow(ctx, `SELECT `+producerColumns+` FROM catalogue.producers WHERE id = $1`, p.ProducerID))
-		if err != nil {
-			return fmt.Errorf("loading producer %s: %w", p.ProducerID, err)
-		}
-		evs, err := emit(ctx, p, producer)
-		if err != nil {
-			return err
-		}
-		out = p
-		return r.outbox.Add(ctx, tx, evs...)
-	})
-	return out, err
 }

@@ -44,9 +44,12 @@ type Producer struct {
 	Lon            float64 `protobuf:"fixed64,9,opt,name=lon,proto3" json:"lon,omitempty"`
 	Email          string  `protobuf:"bytes,10,opt,name=email,proto3" json:"email,omitempty"`
 	// Monotonic per producer; a consumer ignores a state older than one it has.
-	Version       int64 `protobuf:"varint,11,opt,name=version,proto3" json:"version,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Version int64 `protobuf:"varint,11,opt,name=version,proto3" json:"version,omitempty"`
+	// Tax or business registration code: the key a provincial office uses.
+	RegistrationCode string `protobuf:"bytes,12,opt,name=registration_code,json=registrationCode,proto3" json:"registration_code,omitempty"`
+	Address          string `protobuf:"bytes,13,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Producer) Reset() {
@@ -156,6 +159,20 @@ func (x *Producer) GetVersion() int64 {
 	return 0
 }
 
+func (x *Producer) GetRegistrationCode() string {
+	if x != nil {
+		return x.RegistrationCode
+	}
+	return ""
+}
+
+func (x *Producer) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
 // Product is an OCOP product with its rating, certifications and supply terms.
 type Product struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -184,9 +201,15 @@ type Product struct {
 	// A withdrawn product stays in the log as a tombstone so replicas drop it.
 	Withdrawn bool `protobuf:"varint,19,opt,name=withdrawn,proto3" json:"withdrawn,omitempty"`
 	// Monotonic per product; a consumer ignores a state older than one it has.
-	Version       int64 `protobuf:"varint,20,opt,name=version,proto3" json:"version,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Version               int64  `protobuf:"varint,20,opt,name=version,proto3" json:"version,omitempty"`
+	OcopCertificateNumber string `protobuf:"bytes,21,opt,name=ocop_certificate_number,json=ocopCertificateNumber,proto3" json:"ocop_certificate_number,omitempty"`
+	// The body that issued the rating, e.g. "UBND tỉnh Bắc Giang".
+	OcopIssuedBy string `protobuf:"bytes,22,opt,name=ocop_issued_by,json=ocopIssuedBy,proto3" json:"ocop_issued_by,omitempty"`
+	// Codes of the certifications held: VietGAP certificate number, growing-area
+	// code, the name of a geographical indication or collective mark, ...
+	CertificationCodes map[string]string `protobuf:"bytes,23,rep,name=certification_codes,json=certificationCodes,proto3" json:"certification_codes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Product) Reset() {
@@ -359,6 +382,106 @@ func (x *Product) GetVersion() int64 {
 	return 0
 }
 
+func (x *Product) GetOcopCertificateNumber() string {
+	if x != nil {
+		return x.OcopCertificateNumber
+	}
+	return ""
+}
+
+func (x *Product) GetOcopIssuedBy() string {
+	if x != nil {
+		return x.OcopIssuedBy
+	}
+	return ""
+}
+
+func (x *Product) GetCertificationCodes() map[string]string {
+	if x != nil {
+		return x.CertificationCodes
+	}
+	return nil
+}
+
+// RatingExpiring warns a producer that a product's OCOP rating lapses soon.
+// Subject: ocop.catalogue.rating.<product_id>.
+type RatingExpiring struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	ProducerId    string                 `protobuf:"bytes,2,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	ProductName   string                 `protobuf:"bytes,3,opt,name=product_name,json=productName,proto3" json:"product_name,omitempty"`
+	OcopExpiresOn string                 `protobuf:"bytes,4,opt,name=ocop_expires_on,json=ocopExpiresOn,proto3" json:"ocop_expires_on,omitempty"`
+	// Days left when the warning was issued (60, 30 or 7).
+	DaysLeft      int32 `protobuf:"varint,5,opt,name=days_left,json=daysLeft,proto3" json:"days_left,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RatingExpiring) Reset() {
+	*x = RatingExpiring{}
+	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RatingExpiring) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RatingExpiring) ProtoMessage() {}
+
+func (x *RatingExpiring) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RatingExpiring.ProtoReflect.Descriptor instead.
+func (*RatingExpiring) Descriptor() ([]byte, []int) {
+	return file_ocop_catalogue_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RatingExpiring) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *RatingExpiring) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *RatingExpiring) GetProductName() string {
+	if x != nil {
+		return x.ProductName
+	}
+	return ""
+}
+
+func (x *RatingExpiring) GetOcopExpiresOn() string {
+	if x != nil {
+		return x.OcopExpiresOn
+	}
+	return ""
+}
+
+func (x *RatingExpiring) GetDaysLeft() int32 {
+	if x != nil {
+		return x.DaysLeft
+	}
+	return 0
+}
+
 // ProductChanged carries the whole current state of a product and of its
 // producer, so a consumer needs nothing else to index or rank it.
 type ProductChanged struct {
@@ -371,7 +494,7 @@ type ProductChanged struct {
 
 func (x *ProductChanged) Reset() {
 	*x = ProductChanged{}
-	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[2]
+	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -383,7 +506,7 @@ func (x *ProductChanged) String() string {
 func (*ProductChanged) ProtoMessage() {}
 
 func (x *ProductChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[2]
+	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -396,7 +519,7 @@ func (x *ProductChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductChanged.ProtoReflect.Descriptor instead.
 func (*ProductChanged) Descriptor() ([]byte, []int) {
-	return file_ocop_catalogue_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_ocop_catalogue_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ProductChanged) GetProduct() *Product {
@@ -423,7 +546,7 @@ type ProducerChanged struct {
 
 func (x *ProducerChanged) Reset() {
 	*x = ProducerChanged{}
-	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[3]
+	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -435,7 +558,7 @@ func (x *ProducerChanged) String() string {
 func (*ProducerChanged) ProtoMessage() {}
 
 func (x *ProducerChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[3]
+	mi := &file_ocop_catalogue_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -448,7 +571,7 @@ func (x *ProducerChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProducerChanged.ProtoReflect.Descriptor instead.
 func (*ProducerChanged) Descriptor() ([]byte, []int) {
-	return file_ocop_catalogue_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_ocop_catalogue_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ProducerChanged) GetProducer() *Producer {
@@ -462,7 +585,7 @@ var File_ocop_catalogue_v1_events_proto protoreflect.FileDescriptor
 
 const file_ocop_catalogue_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1eocop/catalogue/v1/events.proto\x12\x11ocop.catalogue.v1\"\x9e\x02\n" +
+	"\x1eocop/catalogue/v1/events.proto\x12\x11ocop.catalogue.v1\"\xe5\x02\n" +
 	"\bProducer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -475,7 +598,9 @@ const file_ocop_catalogue_v1_events_proto_rawDesc = "" +
 	"\x03lon\x18\t \x01(\x01R\x03lon\x12\x14\n" +
 	"\x05email\x18\n" +
 	" \x01(\tR\x05email\x12\x18\n" +
-	"\aversion\x18\v \x01(\x03R\aversion\"\x89\x05\n" +
+	"\aversion\x18\v \x01(\x03R\aversion\x12+\n" +
+	"\x11registration_code\x18\f \x01(\tR\x10registrationCode\x12\x18\n" +
+	"\aaddress\x18\r \x01(\tR\aaddress\"\x93\a\n" +
 	"\aProduct\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vproducer_id\x18\x02 \x01(\tR\n" +
@@ -499,8 +624,22 @@ const file_ocop_catalogue_v1_events_proto_rawDesc = "" +
 	"\x0fshelf_life_days\x18\x11 \x01(\x05H\x00R\rshelfLifeDays\x88\x01\x01\x12\x12\n" +
 	"\x04tags\x18\x12 \x03(\tR\x04tags\x12\x1c\n" +
 	"\twithdrawn\x18\x13 \x01(\bR\twithdrawn\x12\x18\n" +
-	"\aversion\x18\x14 \x01(\x03R\aversionB\x12\n" +
-	"\x10_shelf_life_days\"\x7f\n" +
+	"\aversion\x18\x14 \x01(\x03R\aversion\x126\n" +
+	"\x17ocop_certificate_number\x18\x15 \x01(\tR\x15ocopCertificateNumber\x12$\n" +
+	"\x0eocop_issued_by\x18\x16 \x01(\tR\focopIssuedBy\x12c\n" +
+	"\x13certification_codes\x18\x17 \x03(\v22.ocop.catalogue.v1.Product.CertificationCodesEntryR\x12certificationCodes\x1aE\n" +
+	"\x17CertificationCodesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x12\n" +
+	"\x10_shelf_life_days\"\xb8\x01\n" +
+	"\x0eRatingExpiring\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
+	"\vproducer_id\x18\x02 \x01(\tR\n" +
+	"producerId\x12!\n" +
+	"\fproduct_name\x18\x03 \x01(\tR\vproductName\x12&\n" +
+	"\x0focop_expires_on\x18\x04 \x01(\tR\rocopExpiresOn\x12\x1b\n" +
+	"\tdays_left\x18\x05 \x01(\x05R\bdaysLeft\"\x7f\n" +
 	"\x0eProductChanged\x124\n" +
 	"\aproduct\x18\x01 \x01(\v2\x1a.ocop.catalogue.v1.ProductR\aproduct\x127\n" +
 	"\bproducer\x18\x02 \x01(\v2\x1b.ocop.catalogue.v1.ProducerR\bproducer\"J\n" +
@@ -519,22 +658,25 @@ func file_ocop_catalogue_v1_events_proto_rawDescGZIP() []byte {
 	return file_ocop_catalogue_v1_events_proto_rawDescData
 }
 
-var file_ocop_catalogue_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_ocop_catalogue_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_ocop_catalogue_v1_events_proto_goTypes = []any{
 	(*Producer)(nil),        // 0: ocop.catalogue.v1.Producer
 	(*Product)(nil),         // 1: ocop.catalogue.v1.Product
-	(*ProductChanged)(nil),  // 2: ocop.catalogue.v1.ProductChanged
-	(*ProducerChanged)(nil), // 3: ocop.catalogue.v1.ProducerChanged
+	(*RatingExpiring)(nil),  // 2: ocop.catalogue.v1.RatingExpiring
+	(*ProductChanged)(nil),  // 3: ocop.catalogue.v1.ProductChanged
+	(*ProducerChanged)(nil), // 4: ocop.catalogue.v1.ProducerChanged
+	nil,                     // 5: ocop.catalogue.v1.Product.CertificationCodesEntry
 }
 var file_ocop_catalogue_v1_events_proto_depIdxs = []int32{
-	1, // 0: ocop.catalogue.v1.ProductChanged.product:type_name -> ocop.catalogue.v1.Product
-	0, // 1: ocop.catalogue.v1.ProductChanged.producer:type_name -> ocop.catalogue.v1.Producer
-	0, // 2: ocop.catalogue.v1.ProducerChanged.producer:type_name -> ocop.catalogue.v1.Producer
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	5, // 0: ocop.catalogue.v1.Product.certification_codes:type_name -> ocop.catalogue.v1.Product.CertificationCodesEntry
+	1, // 1: ocop.catalogue.v1.ProductChanged.product:type_name -> ocop.catalogue.v1.Product
+	0, // 2: ocop.catalogue.v1.ProductChanged.producer:type_name -> ocop.catalogue.v1.Producer
+	0, // 3: ocop.catalogue.v1.ProducerChanged.producer:type_name -> ocop.catalogue.v1.Producer
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_ocop_catalogue_v1_events_proto_init() }
@@ -549,7 +691,7 @@ func file_ocop_catalogue_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ocop_catalogue_v1_events_proto_rawDesc), len(file_ocop_catalogue_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

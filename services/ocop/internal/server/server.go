@@ -128,7 +128,7 @@ func Run(ctx context.Context, o Options, started func(Running)) error {
 	}
 	var docs [][]byte
 	for _, s := range services {
-		s.Register(srv.Echo)
+		s.Register(srv)
 		srv.AddCheck(s.Name(), s.Ready)
 		docs = append(docs, s.OpenAPI())
 	}
