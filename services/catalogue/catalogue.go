@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ocopvn/ocop/pkg/events"
@@ -61,29 +60,11 @@ func (s *Service) Register(srv *httpserver.Server) { s.api.Register(srv) }
 func (s *Service) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.relay.Run(ctx) })
-	g.Go(func() error { return s.remindExpiringRatings(ctx) })
+	g.Go(func() error {
+		return platform.RunJobs(ctx, time.Hour, s.deps.Log,
+			platform.Job{Name: "warn producers of lapsing OCOP ratings", Run: s.app.RemindExpiringRatings})
+	})
 	return g.Wait()
-}
-
-// remindExpiringRatings checks hourly, so a restart or a new product is
-// caught the same day; each warning is sent once whatever runs it.
-func (s *Service) remindExpiringRatings(ctx context.Context) error {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		n, err := s.app.RemindExpiringRatings(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			s.deps.Log.Warn("warning producers of lapsing ratings failed; retrying in an hour", zap.Error(err))
-		case n > 0:
-			s.deps.Log.Info("warned producers of lapsing OCOP ratings", zap.Int("products", n))
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
 }
 
 // Ready implements platform.Service; the catalogue needs nothing beyond the

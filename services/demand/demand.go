@@ -5,12 +5,16 @@ package demand
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ocopvn/ocop/pkg/events"
 	"github.com/ocopvn/ocop/pkg/httpserver"
 	"github.com/ocopvn/ocop/pkg/platform"
 	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/demand/app"
+	"github.com/ocopvn/ocop/services/demand/consumers"
 	"github.com/ocopvn/ocop/services/demand/httpapi"
 	"github.com/ocopvn/ocop/services/demand/postgres"
 )
@@ -23,8 +27,11 @@ var Migrations = []pgplatform.Source{pgplatform.Migrations, events.Migrations, p
 
 // Service is the demand service.
 type Service struct {
-	api   *httpapi.API
-	relay *events.Relay
+	deps    platform.Deps
+	app     *app.Demands
+	api     *httpapi.API
+	relay   *events.Relay
+	matches *events.Consumer
 }
 
 var _ platform.Service = (*Service)(nil)
@@ -34,9 +41,13 @@ func New(ctx context.Context, deps platform.Deps) (*Service, error) {
 	if err := pgplatform.Migrate(ctx, deps.Pool, Name, Migrations...); err != nil {
 		return nil, fmt.Errorf("demand: %w", err)
 	}
+	uc := app.New(postgres.New(deps.Pool))
 	return &Service{
-		api:   httpapi.New(app.New(postgres.New(deps.Pool)), pgplatform.NewIdempotencyStore(deps.Pool, Name)),
-		relay: events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
+		deps:    deps,
+		app:     uc,
+		api:     httpapi.New(uc, pgplatform.NewIdempotencyStore(deps.Pool, Name)),
+		relay:   events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
+		matches: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.MatchesSpec, consumers.MatchesHandler(uc), deps.Log, deps.Metrics),
 	}, nil
 }
 
@@ -46,8 +57,20 @@ func (s *Service) Name() string { return Name }
 // Register implements platform.Service.
 func (s *Service) Register(srv *httpserver.Server) { s.api.Register(srv.Echo) }
 
-// Run implements platform.Service: it relays the outbox until ctx ends.
-func (s *Service) Run(ctx context.Context) error { return s.relay.Run(ctx) }
+// Run implements platform.Service: it relays the outbox, records matching's
+// lists, expires demands past their date and prompts deal follow-ups, until
+// ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.relay.Run(ctx) })
+	g.Go(func() error { return s.matches.Run(ctx) })
+	g.Go(func() error {
+		return platform.RunJobs(ctx, time.Hour, s.deps.Log,
+			platform.Job{Name: "expire demands past their date", Run: s.app.ExpireDemands},
+			platform.Job{Name: "prompt deal follow-ups", Run: s.app.PromptFollowUps})
+	})
+	return g.Wait()
+}
 
 // Ready implements platform.Service; the demand service needs nothing beyond
 // the shared PostgreSQL and NATS the process checks.

@@ -73,6 +73,7 @@ type Service struct {
 	index   search.Index
 	indexer *consumers.Indexer
 	demands *events.Consumer
+	ratings *events.Consumer
 	relay   *events.Relay
 	api     *httpapi.API
 }
@@ -98,6 +99,7 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 		index:   index,
 		indexer: consumers.NewIndexer(deps.JS, index, deps.Log, deps.Metrics),
 		demands: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.DemandSpec, consumers.DemandHandler(uc), deps.Log, deps.Metrics),
+		ratings: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.RatingsSpec, consumers.RatingsHandler(uc), deps.Log, deps.Metrics),
 		relay:   events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
 		api:     httpapi.New(uc),
 	}, nil
@@ -117,6 +119,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.indexer.Run(ctx) })
 	g.Go(func() error { return s.relay.Run(ctx) })
+	g.Go(func() error { return s.ratings.Run(ctx) })
 	g.Go(func() error {
 		select {
 		case <-s.indexer.CaughtUp():

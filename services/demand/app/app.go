@@ -1,5 +1,6 @@
-// Package app holds the demand service's use cases: who may post and read
-// demands, and the events posting tells the other services.
+// Package app holds the demand service's use cases: buyers' demands from draft
+// to award, producers' quotes, the deals that follow, and the officials'
+// figures; who may do what, and the events each change tells the others.
 package app
 
 import (
@@ -10,7 +11,6 @@ import (
 	"github.com/ocopvn/ocop/pkg/errs"
 	"github.com/ocopvn/ocop/pkg/events"
 	"github.com/ocopvn/ocop/pkg/ocop"
-	demandv1 "github.com/ocopvn/ocop/proto/ocop/demand/v1"
 	"github.com/ocopvn/ocop/services/demand/domain"
 )
 
@@ -31,14 +31,6 @@ type ListFilter struct {
 	Limit   int
 }
 
-// Repository stores demands; Create writes the demand and its events in one
-// transaction.
-type Repository interface {
-	Create(ctx context.Context, d domain.Demand, evs []events.Event) error
-	Demand(ctx context.Context, id string) (domain.Demand, error)
-	List(ctx context.Context, f ListFilter) ([]domain.Demand, error)
-}
-
 // Demands is the demand service's use cases.
 type Demands struct {
 	repo Repository
@@ -50,32 +42,130 @@ func New(repo Repository) *Demands {
 	return &Demands{repo: repo, now: time.Now}
 }
 
-// Post publishes a buyer's demand: it is stored open and announced to matching.
-func (s *Demands) Post(ctx context.Context, who auth.Principal, d domain.Demand) (domain.Demand, error) {
+// Post stores a buyer's demand, open unless asDraft; an open demand is
+// announced to matching. A registered buyer's kind is filled in.
+func (s *Demands) Post(ctx context.Context, who auth.Principal, d domain.Demand, asDraft bool) (domain.Demand, error) {
 	if !who.Is(auth.RoleBuyer) {
 		return domain.Demand{}, errs.Errorf(errs.Forbidden, "only buyers post demands: use a buyer token")
 	}
 	d.BuyerID = who.OrgID
+	if d.BuyerKind == "" {
+		if b, err := s.repo.Buyer(ctx, who.OrgID); err == nil {
+			d.BuyerKind = b.Kind
+		}
+	}
 	if d.ID == "" {
 		d.ID = ocop.NewID("d")
 	}
-	d.Normalise()
-	var v errs.Validation
-	v.Merge("", d.Validate())
-	today := ocop.Today(s.now())
-	if d.NeededBy != nil && d.NeededBy.Before(today) {
-		v.Add("needed_by", "is in the past (%s); use today or a later date, or null", d.NeededBy.Format(ocop.DateLayout))
-	}
-	if err := v.Err(); err != nil {
+	if err := s.check(&d); err != nil {
 		return domain.Demand{}, err
 	}
 	now := s.now().UTC()
 	d.Status, d.Version, d.PostedAt, d.UpdatedAt = domain.StatusOpen, 1, now, now
-	ev, err := events.New(ctx, Source, Subject(d.ID), &demandv1.DemandPosted{Demand: Message(d)})
-	if err != nil {
-		return domain.Demand{}, err
+	if asDraft {
+		d.Status = domain.StatusDraft
 	}
-	return d, s.repo.Create(ctx, d, []events.Event{ev})
+	var evs []events.Event
+	if !asDraft {
+		ev, err := demandPosted(ctx, d)
+		if err != nil {
+			return domain.Demand{}, err
+		}
+		evs = append(evs, ev)
+	}
+	return d, s.repo.CreateDemand(ctx, d, evs)
+}
+
+// check normalises and validates what a buyer may set, with the date
+// needed not in the past.
+func (s *Demands) check(d *domain.Demand) error {
+	d.Normalise()
+	var v errs.Validation
+	v.Merge("", d.Validate())
+	if d.NeededBy != nil && d.NeededBy.Before(ocop.Today(s.now())) {
+		v.Add("needed_by", "is in the past (%s); use today or a later date, or null", d.NeededBy.Format(ocop.DateLayout))
+	}
+	return v.Err()
+}
+
+// Edit changes a draft or open demand. An open demand's new state is
+// announced, and matching ranks it again.
+func (s *Demands) Edit(ctx context.Context, who auth.Principal, id string, change func(*domain.Demand)) (domain.Demand, error) {
+	return s.repo.UpdateDemand(ctx, id, func(d *domain.Demand) ([]events.Event, error) {
+		if err := ownDemand(who, *d); err != nil {
+			return nil, err
+		}
+		if !d.Status.Editable() {
+			return nil, errs.Errorf(errs.Conflict, "demand %s is %s and can no longer be changed", d.ID, d.Status)
+		}
+		change(d)
+		if err := s.check(d); err != nil {
+			return nil, err
+		}
+		d.UpdatedAt = s.now().UTC()
+		if d.Status == domain.StatusDraft {
+			return nil, nil
+		}
+		d.Version++
+		ev, err := events.New(ctx, Source, Subject(d.ID), demandUpdated(*d))
+		return []events.Event{ev}, err
+	})
+}
+
+// Publish opens a draft: matching ranks it and producers are told.
+func (s *Demands) Publish(ctx context.Context, who auth.Principal, id string) (domain.Demand, error) {
+	return s.repo.UpdateDemand(ctx, id, func(d *domain.Demand) ([]events.Event, error) {
+		if err := ownDemand(who, *d); err != nil {
+			return nil, err
+		}
+		if d.Status == domain.StatusOpen {
+			return nil, nil
+		}
+		if d.Status != domain.StatusDraft {
+			return nil, errs.Errorf(errs.Conflict, "demand %s is %s; only a draft is published", d.ID, d.Status)
+		}
+		if err := s.check(d); err != nil {
+			return nil, err
+		}
+		now := s.now().UTC()
+		d.Status, d.PostedAt, d.UpdatedAt = domain.StatusOpen, now, now
+		d.Version++
+		ev, err := demandPosted(ctx, *d)
+		return []events.Event{ev}, err
+	})
+}
+
+// Close withdraws a demand; it takes no more quotes.
+func (s *Demands) Close(ctx context.Context, who auth.Principal, id, reason string) (domain.Demand, error) {
+	return s.repo.UpdateDemand(ctx, id, func(d *domain.Demand) ([]events.Event, error) {
+		if err := ownDemand(who, *d); err != nil {
+			return nil, err
+		}
+		if d.Status == domain.StatusClosed {
+			return nil, nil
+		}
+		if !d.Status.Editable() {
+			return nil, errs.Errorf(errs.Conflict, "demand %s is already %s", d.ID, d.Status)
+		}
+		wasOpen := d.Status == domain.StatusOpen
+		d.Status, d.ClosedReason, d.UpdatedAt = domain.StatusClosed, reason, s.now().UTC()
+		d.Version++
+		if !wasOpen {
+			return nil, nil
+		}
+		ev, err := demandClosed(ctx, *d)
+		return []events.Event{ev}, err
+	})
+}
+
+// ExpireDemands closes open demands whose date needed has passed; it returns
+// how many it expired.
+func (s *Demands) ExpireDemands(ctx context.Context) (int, error) {
+	return s.repo.ExpireDemands(ctx, ocop.Today(s.now()), func(d *domain.Demand) (events.Event, error) {
+		d.Status, d.ClosedReason, d.UpdatedAt = domain.StatusExpired, "the date needed has passed", s.now().UTC()
+		d.Version++
+		return demandClosed(ctx, *d)
+	})
 }
 
 // Demand returns a demand to its buyer, officials and admins.
@@ -84,15 +174,10 @@ func (s *Demands) Demand(ctx context.Context, who auth.Principal, id string) (do
 	if err != nil {
 		return d, err
 	}
-	switch {
-	case who.Is(auth.RoleOfficial, auth.RoleAdmin):
-	case who.Is(auth.RoleBuyer) && who.ActsFor(d.BuyerID):
-	case who.Is(auth.RoleBuyer):
-		return domain.Demand{}, errs.Errorf(errs.Forbidden, "demand %s belongs to another buyer", id)
-	default:
-		return domain.Demand{}, errs.Errorf(errs.Forbidden, "only the buyer who posted demand %s, officials and admins read it", id)
+	if who.Is(auth.RoleOfficial, auth.RoleAdmin) {
+		return d, nil
 	}
-	return d, nil
+	return d, ownDemand(who, d)
 }
 
 // List returns a buyer's own demands, or every demand to officials and admins.
@@ -107,20 +192,13 @@ func (s *Demands) List(ctx context.Context, who auth.Principal, f ListFilter) ([
 	return s.repo.List(ctx, f)
 }
 
-// Subject is the subject of a demand's events.
-func Subject(id string) string { return events.Subject("ocop", "demand", "demand", id) }
-
-// Message is the event form of a demand.
-func Message(d domain.Demand) *demandv1.Demand {
-	m := &demandv1.Demand{
-		Id: d.ID, BuyerId: d.BuyerID, BuyerKind: d.BuyerKind, Title: d.Title, Text: d.Text, Group: d.Group,
-		Quantity: d.Quantity, Unit: d.Unit, MaxPriceVnd: d.MaxPriceVND, MinStars: int32(d.MinStars),
-		RequiredCertifications: d.RequiredCertifications, DeliveryProvince: d.DeliveryProvince,
-		DeliveryLat: d.DeliveryLat, DeliveryLon: d.DeliveryLon, Status: string(d.Status), Version: d.Version,
-		PostedAt: d.PostedAt.Format(time.RFC3339Nano),
+func ownDemand(who auth.Principal, d domain.Demand) error {
+	switch {
+	case who.Is(auth.RoleBuyer) && who.ActsFor(d.BuyerID):
+		return nil
+	case who.Is(auth.RoleBuyer):
+		return errs.Errorf(errs.Forbidden, "demand %s belongs to another buyer", d.ID)
+	default:
+		return errs.Errorf(errs.Forbidden, "only the buyer who posted demand %s may do this", d.ID)
 	}
-	if d.NeededBy != nil {
-		m.NeededBy = d.NeededBy.Format(ocop.DateLayout)
-	}
-	return m
 }

@@ -12,11 +12,28 @@ import (
 	"github.com/ocopvn/ocop/pkg/ocop"
 )
 
-// Status is where a demand is in its life.
+// Status is where a demand is in its life: draft → open → awarded, closed
+// or expired.
 type Status string
 
-// StatusOpen is a posted demand producers can answer.
-const StatusOpen Status = "open"
+const (
+	// StatusDraft is a demand its buyer is still writing; no one sees it.
+	StatusDraft Status = "draft"
+	// StatusOpen is a posted demand producers can answer.
+	StatusOpen Status = "open"
+	// StatusAwarded is a demand whose buyer accepted a quote.
+	StatusAwarded Status = "awarded"
+	// StatusClosed is a demand its buyer withdrew.
+	StatusClosed Status = "closed"
+	// StatusExpired is an open demand past the date it was needed by.
+	StatusExpired Status = "expired"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{StatusDraft, StatusOpen, StatusAwarded, StatusClosed, StatusExpired}
+
+// Editable reports whether the buyer may still change the demand.
+func (s Status) Editable() bool { return s == StatusDraft || s == StatusOpen }
 
 // Demand is a buyer's purchase demand: what, how much, by when, where, and
 // the conditions a supplier must meet.
@@ -36,10 +53,13 @@ type Demand struct {
 	DeliveryLat            float64
 	DeliveryLon            float64
 	NeededBy               *time.Time
-	Status                 Status
-	Version                int64
-	PostedAt               time.Time
-	UpdatedAt              time.Time
+	// Public demands take quotes from any producer, not only matched ones.
+	Public       bool
+	Status       Status
+	ClosedReason string
+	Version      int64
+	PostedAt     time.Time
+	UpdatedAt    time.Time
 }
 
 const (

@@ -4,6 +4,7 @@ package httpapi
 import (
 	_ "embed"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -32,9 +33,26 @@ func New(a *app.Demands, idempotency httpserver.IdempotencyStore) *API {
 
 // Register adds the routes.
 func (a *API) Register(e *echo.Echo) {
-	e.POST("/v1/demands", a.post, httpserver.Idempotent(a.idempotency))
+	idem := httpserver.Idempotent(a.idempotency)
+	e.POST("/v1/demands", a.post, idem)
 	e.GET("/v1/demands/:id", a.get)
+	e.PATCH("/v1/demands/:id", a.patch)
+	e.POST("/v1/demands/:id/publish", a.publish)
+	e.POST("/v1/demands/:id/close", a.close)
 	e.GET("/v1/demands", a.list)
+	e.POST("/v1/demands/:id/quotes", a.submitQuote, idem)
+	e.GET("/v1/demands/:id/quotes", a.quotes)
+	e.GET("/v1/quotes/:id", a.quote)
+	e.POST("/v1/quotes/:id/shortlist", a.decide(app.Shortlist))
+	e.POST("/v1/quotes/:id/accept", a.decide(app.Accept))
+	e.POST("/v1/quotes/:id/reject", a.decide(app.Reject))
+	e.GET("/v1/deals", a.deals)
+	e.GET("/v1/deals/:id", a.deal)
+	e.POST("/v1/deals/:id/stages", a.recordStage)
+	e.POST("/v1/buyers", a.registerBuyer, idem)
+	e.GET("/v1/buyers/:id", a.buyer)
+	e.PATCH("/v1/buyers/:id", a.patchBuyer)
+	e.GET("/v1/stats", a.stats)
 }
 
 // demandRequest has the field names of the buyer-demand data set, so its
@@ -54,6 +72,9 @@ type demandRequest struct {
 	DeliveryLat            float64  `json:"delivery_lat"`
 	DeliveryLon            float64  `json:"delivery_lon"`
 	NeededBy               *string  `json:"needed_by"`
+	Public                 bool     `json:"public"`
+	// Status "draft" keeps the demand from matching until it is published.
+	Status string `json:"status"`
 }
 
 type demandJSON struct {
@@ -72,7 +93,9 @@ type demandJSON struct {
 	DeliveryLat            float64   `json:"delivery_lat"`
 	DeliveryLon            float64   `json:"delivery_lon"`
 	NeededBy               *string   `json:"needed_by"`
+	Public                 bool      `json:"public"`
 	Status                 string    `json:"status"`
+	ClosedReason           string    `json:"closed_reason,omitempty"`
 	Version                int64     `json:"version"`
 	PostedAt               time.Time `json:"posted_at"`
 	UpdatedAt              time.Time `json:"updated_at"`
@@ -83,7 +106,8 @@ func toJSON(d domain.Demand) demandJSON {
 		ID: d.ID, BuyerID: d.BuyerID, BuyerKind: d.BuyerKind, Title: d.Title, Text: d.Text, Quantity: d.Quantity,
 		Unit: d.Unit, MaxPriceVND: d.MaxPriceVND, RequiredCertifications: d.RequiredCertifications,
 		DeliveryProvince: d.DeliveryProvince, DeliveryLat: d.DeliveryLat, DeliveryLon: d.DeliveryLon,
-		Status: string(d.Status), Version: d.Version, PostedAt: d.PostedAt, UpdatedAt: d.UpdatedAt,
+		Public: d.Public, Status: string(d.Status), ClosedReason: d.ClosedReason, Version: d.Version,
+		PostedAt: d.PostedAt, UpdatedAt: d.UpdatedAt,
 	}
 	if out.RequiredCertifications == nil {
 		out.RequiredCertifications = []string{}
@@ -115,6 +139,7 @@ func (a *API) post(c echo.Context) error {
 		ID: req.ID, BuyerKind: req.BuyerKind, Title: req.Title, Text: req.Text, Quantity: req.Quantity, Unit: req.Unit,
 		MaxPriceVND: req.MaxPriceVND, RequiredCertifications: req.RequiredCertifications,
 		DeliveryProvince: req.DeliveryProvince, DeliveryLat: req.DeliveryLat, DeliveryLon: req.DeliveryLon,
+		Public: req.Public,
 	}
 	if req.Group != nil {
 		d.Group = *req.Group
@@ -132,12 +157,13 @@ func (a *API) post(c echo.Context) error {
 			d.NeededBy = &t
 		}
 	}
+	v.Check(req.Status == "" || req.Status == "draft" || req.Status == "open", "status", "must be draft or open (the default)")
 	if err := v.Err(); err != nil {
 		d.Normalise()
 		v.Merge("", d.Validate())
 		return v.Err()
 	}
-	posted, err := a.app.Post(ctx, who, d)
+	posted, err := a.app.Post(ctx, who, d, req.Status == "draft")
 	if err != nil {
 		return err
 	}
@@ -169,9 +195,9 @@ func (a *API) list(c echo.Context) error {
 		return err
 	}
 	f := app.ListFilter{Status: c.QueryParam("status"), Limit: page.Limit + 1}
-	if f.Status != "" && f.Status != string(domain.StatusOpen) {
+	if f.Status != "" && !slices.Contains(domain.Statuses, domain.Status(f.Status)) {
 		var v errs.Validation
-		v.Add("status", "must be open")
+		v.Add("status", "must be draft, open, awarded, closed or expired")
 		return v.Err()
 	}
 	if page.Cursor != "" {

@@ -1,5 +1,6 @@
-// Package postgres stores demands in the demand service's schema and writes
-// each change's events to the outbox in the change's transaction.
+// Package postgres stores demands, quotes, deals and buyers in the demand
+// service's schema and writes each change's events to the outbox in the
+// change's transaction.
 package postgres
 
 import (
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,24 +44,28 @@ func New(pool *pgxpool.Pool) *Repository {
 }
 
 const columns = `id, buyer_id, buyer_kind, title, text, "group", quantity, unit, max_price_vnd, min_stars,
-	required_certifications, delivery_province, delivery_lat, delivery_lon, needed_by, status, version, posted_at, updated_at`
+	required_certifications, delivery_province, delivery_lat, delivery_lon, needed_by, public, status, closed_reason,
+	version, posted_at, updated_at`
 
 func scan(row pgx.Row) (domain.Demand, error) {
 	var d domain.Demand
 	err := row.Scan(&d.ID, &d.BuyerID, &d.BuyerKind, &d.Title, &d.Text, &d.Group, &d.Quantity, &d.Unit, &d.MaxPriceVND,
 		&d.MinStars, &d.RequiredCertifications, &d.DeliveryProvince, &d.DeliveryLat, &d.DeliveryLon, &d.NeededBy,
-		&d.Status, &d.Version, &d.PostedAt, &d.UpdatedAt)
+		&d.Public, &d.Status, &d.ClosedReason, &d.Version, &d.PostedAt, &d.UpdatedAt)
 	return d, err
 }
 
-// Create implements app.Repository.
-func (r *Repository) Create(ctx context.Context, d domain.Demand, evs []events.Event) error {
+func args(d domain.Demand) []any {
+	return []any{d.ID, d.BuyerID, d.BuyerKind, d.Title, d.Text, d.Group, d.Quantity, d.Unit, d.MaxPriceVND, d.MinStars,
+		d.RequiredCertifications, d.DeliveryProvince, d.DeliveryLat, d.DeliveryLon, d.NeededBy, d.Public, d.Status,
+		d.ClosedReason, d.Version, d.PostedAt, d.UpdatedAt}
+}
+
+// CreateDemand implements app.Repository.
+func (r *Repository) CreateDemand(ctx context.Context, d domain.Demand, evs []events.Event) error {
 	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO demand.demands (`+columns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-			d.ID, d.BuyerID, d.BuyerKind, d.Title, d.Text, d.Group, d.Quantity, d.Unit, d.MaxPriceVND, d.MinStars,
-			d.RequiredCertifications, d.DeliveryProvince, d.DeliveryLat, d.DeliveryLon, d.NeededBy, d.Status, d.Version,
-			d.PostedAt, d.UpdatedAt)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`, args(d)...)
 		if pgplatform.IsUniqueViolation(err, "demands_pkey") {
 			return errs.Errorf(errs.Conflict, "demand %s already exists", d.ID)
 		}
@@ -68,6 +74,57 @@ func (r *Repository) Create(ctx context.Context, d domain.Demand, evs []events.E
 		}
 		return r.outbox.Add(ctx, tx, evs...)
 	})
+}
+
+func writeDemand(ctx context.Context, tx pgx.Tx, d domain.Demand) error {
+	_, err := tx.Exec(ctx, `UPDATE demand.demands SET buyer_id = $2, buyer_kind = $3, title = $4, text = $5, "group" = $6,
+		quantity = $7, unit = $8, max_price_vnd = $9, min_stars = $10, required_certifications = $11,
+		delivery_province = $12, delivery_lat = $13, delivery_lon = $14, needed_by = $15, public = $16, status = $17,
+		closed_reason = $18, version = $19, posted_at = $20, updated_at = $21,
+		closed_at = CASE WHEN $17 IN ('awarded', 'closed', 'expired') THEN coalesce(closed_at, now()) END
+		WHERE id = $1`, args(d)...)
+	if err != nil {
+		return fmt.Errorf("updating demand %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+func lockDemand(ctx context.Context, tx pgx.Tx, id string) (domain.Demand, error) {
+	d, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM demand.demands WHERE id = $1 FOR UPDATE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, errs.Errorf(errs.NotFound, "no demand %s", id)
+	}
+	if err != nil {
+		return d, fmt.Errorf("loading demand %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// UpdateDemand implements app.Repository.
+func (r *Repository) UpdateDemand(ctx context.Context, id string, fn func(*domain.Demand) ([]events.Event, error)) (domain.Demand, error) {
+	var out domain.Demand
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		d, err := lockDemand(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		version, updated := d.Version, d.UpdatedAt
+		evs, err := fn(&d)
+		if err != nil {
+			return err
+		}
+		out = d
+		// Every change stamps UpdatedAt; a no-op (publishing an open demand)
+		// writes nothing.
+		if d.Version == version && d.UpdatedAt.Equal(updated) {
+			return nil
+		}
+		if err := writeDemand(ctx, tx, d); err != nil {
+			return err
+		}
+		return r.outbox.Add(ctx, tx, evs...)
+	})
+	return out, err
 }
 
 // Demand implements app.Repository.
@@ -85,34 +142,82 @@ func (r *Repository) Demand(ctx context.Context, id string) (domain.Demand, erro
 // List implements app.Repository: newest first, after the cursor.
 func (r *Repository) List(ctx context.Context, f app.ListFilter) ([]domain.Demand, error) {
 	var (
-		where []string
-		args  []any
+		where string
+		a     []any
 	)
 	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+		a = append(a, v)
+		return "$" + strconv.Itoa(len(a))
 	}
-	if f.BuyerID != "" {
-		where = append(where, "buyer_id = "+arg(f.BuyerID))
-	}
-	if f.Status != "" {
-		where = append(where, "status = "+arg(f.Status))
-	}
-	if f.After != nil {
-		where = append(where, "(posted_at, id) < ("+arg(f.After.PostedAt)+", "+arg(f.After.ID)+")")
-	}
-	sql := `SELECT ` + columns + ` FROM demand.demands`
-	for i, w := range where {
-		if i == 0 {
-			sql += " WHERE " + w
+	and := func(cond string) {
+		if where == "" {
+			where = " WHERE " + cond
 		} else {
-			sql += " AND " + w
+			where += " AND " + cond
 		}
 	}
-	sql += " ORDER BY posted_at DESC, id DESC LIMIT " + arg(f.Limit)
-	rows, err := r.pool.Query(ctx, sql, args...)
+	if f.BuyerID != "" {
+		and("buyer_id = " + arg(f.BuyerID))
+	}
+	if f.Status != "" {
+		and("status = " + arg(f.Status))
+	}
+	if f.After != nil {
+		and("(posted_at, id) < (" + arg(f.After.PostedAt) + ", " + arg(f.After.ID) + ")")
+	}
+	rows, err := r.pool.Query(ctx, `SELECT `+columns+` FROM demand.demands`+where+
+		` ORDER BY posted_at DESC, id DESC LIMIT `+arg(f.Limit), a...)
 	if err != nil {
 		return nil, fmt.Errorf("listing demands: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Demand, error) { return scan(row) })
+}
+
+// ExpireDemands implements app.Repository.
+func (r *Repository) ExpireDemands(ctx context.Context, today time.Time, fn func(*domain.Demand) (events.Event, error)) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+columns+` FROM demand.demands
+			WHERE status = 'open' AND needed_by < $1 ORDER BY id FOR UPDATE SKIP LOCKED`, today)
+		if err != nil {
+			return fmt.Errorf("finding demands past their date: %w", err)
+		}
+		due, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Demand, error) { return scan(row) })
+		if err != nil {
+			return err
+		}
+		evs := make([]events.Event, 0, len(due))
+		for i := range due {
+			ev, err := fn(&due[i])
+			if err != nil {
+				return err
+			}
+			if err := writeDemand(ctx, tx, due[i]); err != nil {
+				return err
+			}
+			evs = append(evs, ev)
+		}
+		n = len(due)
+		return r.outbox.Add(ctx, tx, evs...)
+	})
+	return n, err
+}
+
+// ReplaceMatches implements app.Repository. A match for a demand this
+// service no longer has (never, in practice) is ignored rather than retried.
+func (r *Repository) ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID string, matches []app.MatchedProduct) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM demand.demands WHERE id = $1)`, demandID).Scan(&exists); err != nil || !exists {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM demand.matched_products WHERE demand_id = $1`, demandID); err != nil {
+		return fmt.Errorf("clearing matches of %s: %w", demandID, err)
+	}
+	for _, m := range matches {
+		if _, err := tx.Exec(ctx, `INSERT INTO demand.matched_products (demand_id, product_id, producer_id, rank)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, demandID, m.ProductID, m.ProducerID, m.Rank); err != nil {
+			return fmt.Errorf("recording matches of %s: %w", demandID, err)
+		}
+	}
+	return nil
 }

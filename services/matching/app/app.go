@@ -29,11 +29,12 @@ const StoredMatches = 20
 type Repository interface {
 	SaveDemand(ctx context.Context, tx pgx.Tx, d postgres.Demand) (bool, error)
 	ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID string, version int64, matches []rank.Match) error
-	AddNotifications(ctx context.Context, tx pgx.Tx, demandID string, picks []rank.Match) ([]postgres.Notification, error)
+	AddNotifications(ctx context.Context, tx pgx.Tx, ns []postgres.Notification) ([]postgres.Notification, error)
+	SetDemandStatus(ctx context.Context, tx pgx.Tx, id, status string, version int64) error
 	Outbox() *events.Outbox
 	Demand(ctx context.Context, id string) (postgres.Demand, error)
 	Matches(ctx context.Context, demandID string) ([]postgres.StoredMatch, error)
-	Notifications(ctx context.Context, producerID string, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error)
+	Notifications(ctx context.Context, role, recipientID string, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error)
 }
 
 // Matching is the matching service's use cases.
@@ -49,9 +50,11 @@ func New(repo Repository, matcher rank.Matcher, notify int) *Matching {
 	return &Matching{repo: repo, matcher: matcher, notify: notify, now: time.Now}
 }
 
-// DemandPosted ranks the catalogue for a demand, stores the ranked list and
-// notifies the best producers, all in the handler's transaction.
-func (m *Matching) DemandPosted(ctx context.Context, tx pgx.Tx, d postgres.Demand) error {
+// DemandChanged ranks the catalogue for a posted or edited demand, stores the
+// ranked list and notifies the best producers, all in the handler's
+// transaction. A producer already told of a product for this demand is not
+// told again; an edit that brings a new product of its to the top is told.
+func (m *Matching) DemandChanged(ctx context.Context, tx pgx.Tx, d postgres.Demand) error {
 	fresh, err := m.repo.SaveDemand(ctx, tx, d)
 	if err != nil || !fresh {
 		return err
@@ -64,7 +67,7 @@ func (m *Matching) DemandPosted(ctx context.Context, tx pgx.Tx, d postgres.Deman
 	if err := m.repo.ReplaceMatches(ctx, tx, d.ID, d.Version, top); err != nil {
 		return err
 	}
-	added, err := m.repo.AddNotifications(ctx, tx, d.ID, rank.OnePerProducer(matches, m.notify))
+	added, err := m.repo.AddNotifications(ctx, tx, matchNotifications(d, rank.OnePerProducer(matches, m.notify)))
 	if err != nil {
 		return err
 	}
@@ -89,7 +92,7 @@ func matchEvents(ctx context.Context, d postgres.Demand, top []rank.Match, added
 	evs := []events.Event{ev}
 	for _, n := range added {
 		ev, err := events.New(ctx, Source, events.Subject("ocop", "matching", "notification", n.ID), &matchingv1.ProducerNotified{
-			NotificationId: n.ID, ProducerId: n.ProducerID, DemandId: n.DemandID, ProductId: n.ProductID, Rank: int32(n.Rank),
+			NotificationId: n.ID, ProducerId: n.RecipientID, DemandId: n.DemandID, ProductId: n.ProductID, Rank: int32(n.Rank),
 		})
 		if err != nil {
 			return nil, err
@@ -115,12 +118,12 @@ func (m *Matching) Matches(ctx context.Context, who auth.Principal, demandID str
 	return d, ms, err
 }
 
-// Notifications returns a producer's own notifications, newest first.
+// Notifications returns a producer's or buyer's own notifications, newest first.
 func (m *Matching) Notifications(ctx context.Context, who auth.Principal, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error) {
-	if !who.Is(auth.RoleProducer) {
-		return nil, errs.Errorf(errs.Forbidden, "notifications are a producer's: use a producer token")
+	if !who.Is(auth.RoleProducer, auth.RoleBuyer) {
+		return nil, errs.Errorf(errs.Forbidden, "notifications are producers' and buyers': use a producer or buyer token")
 	}
-	return m.repo.Notifications(ctx, who.OrgID, after, limit)
+	return m.repo.Notifications(ctx, string(who.Role), who.OrgID, after, limit)
 }
 
 // SearchProducts finds products by text under filters, for buyers browsing.

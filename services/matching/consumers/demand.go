@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ocopvn/ocop/pkg/events"
+	cataloguev1 "github.com/ocopvn/ocop/proto/ocop/catalogue/v1"
 	demandv1 "github.com/ocopvn/ocop/proto/ocop/demand/v1"
 	"github.com/ocopvn/ocop/services/matching/app"
 	"github.com/ocopvn/ocop/services/matching/postgres"
@@ -20,15 +21,17 @@ import (
 // share it, which makes it a work queue; the name is never changed.
 const DemandDurable = "matching-demands"
 
-// DemandSpec is the consumer of posted demands.
+// DemandSpec is the consumer of the demand stream: demands to rank, and the
+// quotes, decisions and deal follow-ups to notify. Handlers run concurrently;
+// a demand's versions keep an older state from overwriting a newer one.
 var DemandSpec = events.ConsumerSpec{
 	Stream:   events.StreamDemand,
 	Durable:  DemandDurable,
-	Subjects: []string{"ocop.demand.demand.>"},
+	Subjects: []string{"ocop.demand.>"},
 	Workers:  4,
 }
 
-// DemandHandler handles demand events.
+// DemandHandler handles demand-stream events.
 func DemandHandler(m *app.Matching) events.Handler {
 	return func(ctx context.Context, tx pgx.Tx, msg events.Message) error {
 		switch msg.Type {
@@ -37,16 +40,68 @@ func DemandHandler(m *app.Matching) events.Handler {
 			if err := msg.Decode(&ev); err != nil {
 				return err
 			}
-			d, err := demandFromEvent(ev.GetDemand())
-			if err != nil {
-				return events.Permanent(err)
+			return demandChanged(ctx, tx, m, ev.GetDemand())
+		case events.TypeOf(&demandv1.DemandUpdated{}):
+			var ev demandv1.DemandUpdated
+			if err := msg.Decode(&ev); err != nil {
+				return err
 			}
-			return m.DemandPosted(ctx, tx, d)
+			return demandChanged(ctx, tx, m, ev.GetDemand())
+		case events.TypeOf(&demandv1.DemandClosed{}):
+			var ev demandv1.DemandClosed
+			if err := msg.Decode(&ev); err != nil {
+				return err
+			}
+			return m.DemandClosed(ctx, tx, &ev)
+		case events.TypeOf(&demandv1.QuoteSubmitted{}):
+			var ev demandv1.QuoteSubmitted
+			if err := msg.Decode(&ev); err != nil {
+				return err
+			}
+			return m.QuoteSubmitted(ctx, tx, ev.GetQuote())
+		case events.TypeOf(&demandv1.QuoteDecided{}):
+			var ev demandv1.QuoteDecided
+			if err := msg.Decode(&ev); err != nil {
+				return err
+			}
+			return m.QuoteDecided(ctx, tx, ev.GetQuote())
+		case events.TypeOf(&demandv1.DealFollowUpDue{}):
+			var ev demandv1.DealFollowUpDue
+			if err := msg.Decode(&ev); err != nil {
+				return err
+			}
+			return m.DealFollowUpDue(ctx, tx, &ev)
 		default:
-			// Event types matching does not act on yet are acknowledged, so
-			// adding one to the demand service never blocks this consumer.
+			// Event types matching does not act on (deal stages) are
+			// acknowledged, so a new one never blocks this consumer.
 			return nil
 		}
+	}
+}
+
+func demandChanged(ctx context.Context, tx pgx.Tx, m *app.Matching, e *demandv1.Demand) error {
+	d, err := demandFromEvent(e)
+	if err != nil {
+		return events.Permanent(err)
+	}
+	return m.DemandChanged(ctx, tx, d)
+}
+
+// RatingsSpec is the consumer of rating warnings on the catalogue stream.
+var RatingsSpec = events.ConsumerSpec{
+	Stream:   events.StreamCatalogue,
+	Durable:  "matching-ratings",
+	Subjects: []string{"ocop.catalogue.rating.>"},
+}
+
+// RatingsHandler turns rating warnings into producer notifications.
+func RatingsHandler(m *app.Matching) events.Handler {
+	return func(ctx context.Context, tx pgx.Tx, msg events.Message) error {
+		var ev cataloguev1.RatingExpiring
+		if err := msg.Decode(&ev); err != nil {
+			return err
+		}
+		return m.RatingExpiring(ctx, tx, &ev)
 	}
 }
 

@@ -87,20 +87,24 @@ type demandSummaryJSON struct {
 }
 
 type notificationJSON struct {
-	ID        string            `json:"id"`
-	DemandID  string            `json:"demand_id"`
-	ProductID string            `json:"product_id"`
-	Rank      int               `json:"rank"`
-	Score     float64           `json:"score"`
-	Reasons   []string          `json:"reasons"`
-	CreatedAt time.Time         `json:"created_at"`
-	ReadAt    *time.Time        `json:"read_at"`
-	Demand    demandSummaryJSON `json:"demand"`
+	ID        string             `json:"id"`
+	Kind      string             `json:"kind"`
+	Title     string             `json:"title"`
+	Body      string             `json:"body"`
+	DemandID  string             `json:"demand_id,omitempty"`
+	ProductID string             `json:"product_id,omitempty"`
+	Rank      int                `json:"rank,omitempty"`
+	Score     float64            `json:"score,omitempty"`
+	Reasons   []string           `json:"reasons,omitempty"`
+	Data      map[string]any     `json:"data"`
+	CreatedAt time.Time          `json:"created_at"`
+	ReadAt    *time.Time         `json:"read_at"`
+	Demand    *demandSummaryJSON `json:"demand,omitempty"`
 }
 
 func (a *API) notifications(c echo.Context) error {
 	ctx := c.Request().Context()
-	who, err := auth.Require(ctx, auth.RoleProducer)
+	who, err := auth.Require(ctx, auth.RoleProducer, auth.RoleBuyer)
 	if err != nil {
 		return err
 	}
@@ -126,15 +130,17 @@ func (a *API) notifications(c echo.Context) error {
 			out.NextCursor = httpserver.EncodeCursor(postgres.NotificationCursor{CreatedAt: last.CreatedAt, ID: last.ID})
 			break
 		}
-		d := n.Demand
-		summary := demandSummaryJSON{ID: d.ID, BuyerID: d.BuyerID, Title: d.Title, Group: d.Group, Quantity: d.Quantity,
-			Unit: d.Unit, MaxPriceVND: d.MaxPriceVND, DeliveryProvince: d.DeliveryProvince}
-		if !d.NeededBy.IsZero() {
-			s := d.NeededBy.Format(ocop.DateLayout)
-			summary.NeededBy = &s
+		item := notificationJSON{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, DemandID: n.DemandID, ProductID: n.ProductID,
+			Rank: n.Rank, Score: n.Score, Reasons: n.Reasons, Data: n.Data, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt}
+		if d := n.Demand; d != nil {
+			item.Demand = &demandSummaryJSON{ID: d.ID, BuyerID: d.BuyerID, Title: d.Title, Group: d.Group, Quantity: d.Quantity,
+				Unit: d.Unit, MaxPriceVND: d.MaxPriceVND, DeliveryProvince: d.DeliveryProvince}
+			if !d.NeededBy.IsZero() {
+				s := d.NeededBy.Format(ocop.DateLayout)
+				item.Demand.NeededBy = &s
+			}
 		}
-		out.Items = append(out.Items, notificationJSON{ID: n.ID, DemandID: n.DemandID, ProductID: n.ProductID, Rank: n.Rank,
-			Score: n.Score, Reasons: n.Reasons, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt, Demand: summary})
+		out.Items = append(out.Items, item)
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -136,46 +136,77 @@ func (r *Repository) ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID str
 	return err
 }
 
-// Notification is what a producer was told.
+// Notification is what a producer or buyer was told.
 type Notification struct {
-	ID         string
-	ProducerID string
-	DemandID   string
-	ProductID  string
-	Rank       int
-	Score      float64
-	Reasons    []string
-	CreatedAt  time.Time
-	ReadAt     *time.Time
-	Demand     rank.Demand
+	ID            string
+	RecipientRole string // producer or buyer
+	RecipientID   string
+	Kind          string // match, quote_submitted, quote_decided, deal_follow_up, rating_expiring
+	// DedupeKey is unique per recipient: the same fact is told once.
+	DedupeKey string
+	Title     string
+	Body      string
+	DemandID  string
+	ProductID string
+	Rank      int
+	Score     float64
+	Reasons   []string
+	Data      map[string]any
+	CreatedAt time.Time
+	ReadAt    *time.Time
+	// Demand is the demand the notification is about, when it is about one.
+	Demand *rank.Demand
 }
 
-// AddNotifications records a notification per pick unless the producer was
-// already told of that product for that demand; it returns the new ones.
-func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, demandID string, picks []rank.Match) ([]Notification, error) {
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// AddNotifications records the notifications not yet given to their
+// recipients and returns those it added, with their ids.
+func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notification) ([]Notification, error) {
 	var added []Notification
-	for _, m := range picks {
+	for _, n := range ns {
 		id, err := uuid.NewV7()
 		if err != nil {
 			return nil, err
 		}
-		var createdAt time.Time
-		err = tx.QueryRow(ctx, `INSERT INTO matching.notifications (id, producer_id, demand_id, product_id, rank, score, reasons)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+		if n.Data == nil {
+			n.Data = map[string]any{}
+		}
+		var rankArg, scoreArg any
+		if n.Kind == "match" {
+			rankArg, scoreArg = n.Rank, n.Score
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO matching.notifications (id, recipient_role, recipient_id, kind, dedupe_key, title, body,
+				demand_id, product_id, rank, score, reasons, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
-			RETURNING created_at`, id, m.ProducerID, demandID, m.ProductID, m.Rank, m.Score, m.Reasons).Scan(&createdAt)
+			RETURNING created_at`, id, n.RecipientRole, n.RecipientID, n.Kind, n.DedupeKey, n.Title, n.Body,
+			nullable(n.DemandID), nullable(n.ProductID), rankArg, scoreArg, n.Reasons, n.Data).Scan(&n.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("recording notification of %s: %w", m.ProducerID, err)
+			return nil, fmt.Errorf("recording a notification for %s %s: %w", n.RecipientRole, n.RecipientID, err)
 		}
-		added = append(added, Notification{
-			ID: id.String(), ProducerID: m.ProducerID, DemandID: demandID, ProductID: m.ProductID,
-			Rank: m.Rank, Score: m.Score, Reasons: m.Reasons, CreatedAt: createdAt,
-		})
+		n.ID = id.String()
+		added = append(added, n)
 	}
 	return added, nil
+}
+
+// SetDemandStatus records that a demand is closed, awarded or expired,
+// unless a newer state is stored.
+func (r *Repository) SetDemandStatus(ctx context.Context, tx pgx.Tx, id, status string, version int64) error {
+	_, err := tx.Exec(ctx, `UPDATE matching.demands SET status = $2, version = $3 WHERE id = $1 AND version < $3`, id, status, version)
+	if err != nil {
+		return fmt.Errorf("recording the status of demand %s: %w", id, err)
+	}
+	return nil
 }
 
 // Demand returns the stored demand.
@@ -225,34 +256,38 @@ type NotificationCursor struct {
 	ID        string    `json:"id"`
 }
 
-// Notifications returns a producer's notifications, newest first, after the cursor.
-func (r *Repository) Notifications(ctx context.Context, producerID string, after *NotificationCursor, limit int) ([]Notification, error) {
-	args := []any{producerID, limit}
+// Notifications returns a recipient's notifications, newest first, after the cursor.
+func (r *Repository) Notifications(ctx context.Context, role, recipientID string, after *NotificationCursor, limit int) ([]Notification, error) {
+	args := []any{role, recipientID, limit}
 	where := ""
 	if after != nil {
-		where = ` AND (n.created_at, n.id) < ($3, $4)`
+		where = ` AND (n.created_at, n.id) < ($4, $5)`
 		args = append(args, after.CreatedAt, after.ID)
 	}
-	rows, err := r.pool.Query(ctx, `SELECT n.id::text, n.producer_id, n.demand_id, n.product_id, n.rank, n.score, n.reasons,
+	rows, err := r.pool.Query(ctx, `SELECT n.id::text, n.recipient_role, n.recipient_id, n.kind, n.dedupe_key, n.title, n.body,
+			coalesce(n.demand_id, ''), coalesce(n.product_id, ''), coalesce(n.rank, 0), coalesce(n.score, 0), n.reasons, n.data,
 			n.created_at, n.read_at, d.buyer_id, d.demand
-		FROM matching.notifications n JOIN matching.demands d ON d.id = n.demand_id
-		WHERE n.producer_id = $1`+where+`
-		ORDER BY n.created_at DESC, n.id DESC LIMIT $2`, args...)
+		FROM matching.notifications n LEFT JOIN matching.demands d ON d.id = n.demand_id
+		WHERE n.recipient_role = $1 AND n.recipient_id = $2`+where+`
+		ORDER BY n.created_at DESC, n.id DESC LIMIT $3`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("loading notifications of %s: %w", producerID, err)
+		return nil, fmt.Errorf("loading notifications of %s %s: %w", role, recipientID, err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Notification, error) {
 		var (
 			n       Notification
-			buyerID string
+			buyerID *string
 			raw     []byte
 		)
-		if err := row.Scan(&n.ID, &n.ProducerID, &n.DemandID, &n.ProductID, &n.Rank, &n.Score, &n.Reasons,
-			&n.CreatedAt, &n.ReadAt, &buyerID, &raw); err != nil {
+		if err := row.Scan(&n.ID, &n.RecipientRole, &n.RecipientID, &n.Kind, &n.DedupeKey, &n.Title, &n.Body, &n.DemandID,
+			&n.ProductID, &n.Rank, &n.Score, &n.Reasons, &n.Data, &n.CreatedAt, &n.ReadAt, &buyerID, &raw); err != nil {
 			return n, err
 		}
-		var err error
-		n.Demand, err = decodeDemand(n.DemandID, buyerID, raw)
+		if buyerID == nil {
+			return n, nil
+		}
+		d, err := decodeDemand(n.DemandID, *buyerID, raw)
+		n.Demand = &d
 		return n, err
 	})
 }

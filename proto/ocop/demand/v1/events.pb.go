@@ -4,8 +4,9 @@
 // 	protoc        (unknown)
 // source: ocop/demand/v1/events.proto
 
-// Events of the demand service: buyers' purchase demands and their quotes.
-// Subjects: ocop.demand.demand.<demand_id>.
+// Events of the demand service: buyers' purchase demands, quotes and deals.
+// Subjects: ocop.demand.demand.<demand_id>, ocop.demand.quote.<quote_id>,
+// ocop.demand.deal.<deal_id>.
 
 package demandv1
 
@@ -258,6 +259,555 @@ func (x *DemandPosted) GetDemand() *Demand {
 	return nil
 }
 
+// DemandUpdated carries an open demand's new state after the buyer edited it;
+// matching ranks it again.
+type DemandUpdated struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Demand        *Demand                `protobuf:"bytes,1,opt,name=demand,proto3" json:"demand,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DemandUpdated) Reset() {
+	*x = DemandUpdated{}
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DemandUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DemandUpdated) ProtoMessage() {}
+
+func (x *DemandUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DemandUpdated.ProtoReflect.Descriptor instead.
+func (*DemandUpdated) Descriptor() ([]byte, []int) {
+	return file_ocop_demand_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DemandUpdated) GetDemand() *Demand {
+	if x != nil {
+		return x.Demand
+	}
+	return nil
+}
+
+// DemandClosed says a demand takes no more quotes: awarded, closed by its
+// buyer, or expired past its date.
+type DemandClosed struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	DemandId string                 `protobuf:"bytes,1,opt,name=demand_id,json=demandId,proto3" json:"demand_id,omitempty"`
+	BuyerId  string                 `protobuf:"bytes,2,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	// awarded | closed | expired
+	Status        string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	Version       int64  `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DemandClosed) Reset() {
+	*x = DemandClosed{}
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DemandClosed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DemandClosed) ProtoMessage() {}
+
+func (x *DemandClosed) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DemandClosed.ProtoReflect.Descriptor instead.
+func (*DemandClosed) Descriptor() ([]byte, []int) {
+	return file_ocop_demand_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DemandClosed) GetDemandId() string {
+	if x != nil {
+		return x.DemandId
+	}
+	return ""
+}
+
+func (x *DemandClosed) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *DemandClosed) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *DemandClosed) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DemandClosed) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// Quote is a producer's offer for a demand.
+type Quote struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	DemandId    string                 `protobuf:"bytes,2,opt,name=demand_id,json=demandId,proto3" json:"demand_id,omitempty"`
+	DemandTitle string                 `protobuf:"bytes,3,opt,name=demand_title,json=demandTitle,proto3" json:"demand_title,omitempty"`
+	BuyerId     string                 `protobuf:"bytes,4,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	ProducerId  string                 `protobuf:"bytes,5,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	ProductId   string                 `protobuf:"bytes,6,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	PriceVnd    int64                  `protobuf:"varint,7,opt,name=price_vnd,json=priceVnd,proto3" json:"price_vnd,omitempty"`
+	Quantity    float64                `protobuf:"fixed64,8,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	Unit        string                 `protobuf:"bytes,9,opt,name=unit,proto3" json:"unit,omitempty"`
+	// ISO date.
+	DeliveryDate string `protobuf:"bytes,10,opt,name=delivery_date,json=deliveryDate,proto3" json:"delivery_date,omitempty"`
+	Message      string `protobuf:"bytes,11,opt,name=message,proto3" json:"message,omitempty"`
+	// submitted | shortlisted | accepted | rejected
+	Status string `protobuf:"bytes,12,opt,name=status,proto3" json:"status,omitempty"`
+	// RFC 3339.
+	SubmittedAt   string `protobuf:"bytes,13,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Quote) Reset() {
+	*x = Quote{}
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Quote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Quote) ProtoMessage() {}
+
+func (x *Quote) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Quote.ProtoReflect.Descriptor instead.
+func (*Quote) Descriptor() ([]byte, []int) {
+	return file_ocop_demand_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Quote) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Quote) GetDemandId() string {
+	if x != nil {
+		return x.DemandId
+	}
+	return ""
+}
+
+func (x *Quote) GetDemandTitle() string {
+	if x != nil {
+		return x.DemandTitle
+	}
+	return ""
+}
+
+func (x *Quote) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *Quote) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *Quote) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *Quote) GetPriceVnd() int64 {
+	if x != nil {
+		return x.PriceVnd
+	}
+	return 0
+}
+
+func (x *Quote) GetQuantity() float64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *Quote) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *Quote) GetDeliveryDate() string {
+	if x != nil {
+		return x.DeliveryDate
+	}
+	return ""
+}
+
+func (x *Quote) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Quote) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Quote) GetSubmittedAt() string {
+	if x != nil {
+		return x.SubmittedAt
+	}
+	return ""
+}
+
+// QuoteSubmitted tells the buyer a producer answered.
+type QuoteSubmitted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Quote         *Quote                 `protobuf:"bytes,1,opt,name=quote,proto3" json:"quote,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteSubmitted) Reset() {
+	*x = QuoteSubmitted{}
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteSubmitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteSubmitted) ProtoMessage() {}
+
+func (x *QuoteSubmitted) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteSubmitted.ProtoReflect.Descriptor instead.
+func (*QuoteSubmitted) Descriptor() ([]byte, []int) {
+	return file_ocop_demand_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *QuoteSubmitted) GetQuote() *Quote {
+	if x != nil {
+		return x.Quote
+	}
+	return nil
+}
+
+// QuoteDecided tells the producer what the buyer decided.
+type QuoteDecided struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Quote         *Quote                 `protobuf:"bytes,1,opt,name=quote,proto3" json:"quote,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteDecided) Reset() {
+	*x = QuoteDecided{}
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteDecided) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteDecided) ProtoMessage() {}
+
+func (x *QuoteDecided) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteDecided.ProtoReflect.Descriptor instead.
+func (*QuoteDecided) Descriptor() ([]byte, []int) {
+	return file_ocop_demand_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *QuoteDecided) GetQuote() *Quote {
+	if x != nil {
+		return x.Quote
+	}
+	return nil
+}
+
+// DealStageRecorded follows an awarded demand after the award: contacted,
+// samples_sent, contract_signed, first_delivery, repeat_order.
+type DealStageRecorded struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DealId     string                 `protobuf:"bytes,1,opt,name=deal_id,json=dealId,proto3" json:"deal_id,omitempty"`
+	DemandId   string                 `protobuf:"bytes,2,opt,name=demand_id,json=demandId,proto3" json:"demand_id,omitempty"`
+	BuyerId    string                 `protobuf:"bytes,3,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	ProducerId string                 `protobuf:"bytes,4,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	Stage      string                 `protobuf:"bytes,5,opt,name=stage,proto3" json:"stage,omitempty"`
+	// Who recorded it: buyer or producer.
+	RecordedBy string `protobuf:"bytes,6,opt,name=recorded_by,json=recordedBy,proto3" json:"recorded_by,omitempty"`
+	// RFC 3339.
+	RecordedAt    string `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DealStageRecorded) Reset() {
+	*x = DealStageRecorded{}
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DealStageRecorded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DealStageRecorded) ProtoMessage() {}
+
+func (x *DealStageRecorded) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DealStageRecorded.ProtoReflect.Descriptor instead.
+func (*DealStageRecorded) Descriptor() ([]byte, []int) {
+	return file_ocop_demand_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DealStageRecorded) GetDealId() string {
+	if x != nil {
+		return x.DealId
+	}
+	return ""
+}
+
+func (x *DealStageRecorded) GetDemandId() string {
+	if x != nil {
+		return x.DemandId
+	}
+	return ""
+}
+
+func (x *DealStageRecorded) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *DealStageRecorded) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *DealStageRecorded) GetStage() string {
+	if x != nil {
+		return x.Stage
+	}
+	return ""
+}
+
+func (x *DealStageRecorded) GetRecordedBy() string {
+	if x != nil {
+		return x.RecordedBy
+	}
+	return ""
+}
+
+func (x *DealStageRecorded) GetRecordedAt() string {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return ""
+}
+
+// DealFollowUpDue prompts both sides of a deal to record how it went, 1, 3
+// and 6 months after the award.
+type DealFollowUpDue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DealId        string                 `protobuf:"bytes,1,opt,name=deal_id,json=dealId,proto3" json:"deal_id,omitempty"`
+	DemandId      string                 `protobuf:"bytes,2,opt,name=demand_id,json=demandId,proto3" json:"demand_id,omitempty"`
+	DemandTitle   string                 `protobuf:"bytes,3,opt,name=demand_title,json=demandTitle,proto3" json:"demand_title,omitempty"`
+	BuyerId       string                 `protobuf:"bytes,4,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	ProducerId    string                 `protobuf:"bytes,5,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	Months        int32                  `protobuf:"varint,6,opt,name=months,proto3" json:"months,omitempty"`
+	LastStage     string                 `protobuf:"bytes,7,opt,name=last_stage,json=lastStage,proto3" json:"last_stage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DealFollowUpDue) Reset() {
+	*x = DealFollowUpDue{}
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DealFollowUpDue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DealFollowUpDue) ProtoMessage() {}
+
+func (x *DealFollowUpDue) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_demand_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DealFollowUpDue.ProtoReflect.Descriptor instead.
+func (*DealFollowUpDue) Descriptor() ([]byte, []int) {
+	return file_ocop_demand_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DealFollowUpDue) GetDealId() string {
+	if x != nil {
+		return x.DealId
+	}
+	return ""
+}
+
+func (x *DealFollowUpDue) GetDemandId() string {
+	if x != nil {
+		return x.DemandId
+	}
+	return ""
+}
+
+func (x *DealFollowUpDue) GetDemandTitle() string {
+	if x != nil {
+		return x.DemandTitle
+	}
+	return ""
+}
+
+func (x *DealFollowUpDue) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *DealFollowUpDue) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *DealFollowUpDue) GetMonths() int32 {
+	if x != nil {
+		return x.Months
+	}
+	return 0
+}
+
+func (x *DealFollowUpDue) GetLastStage() string {
+	if x != nil {
+		return x.LastStage
+	}
+	return ""
+}
+
 var File_ocop_demand_v1_events_proto protoreflect.FileDescriptor
 
 const file_ocop_demand_v1_events_proto_rawDesc = "" +
@@ -286,7 +836,57 @@ const file_ocop_demand_v1_events_proto_rawDesc = "" +
 	"\tposted_at\x18\x12 \x01(\tR\bpostedAtB\x10\n" +
 	"\x0e_max_price_vnd\">\n" +
 	"\fDemandPosted\x12.\n" +
-	"\x06demand\x18\x01 \x01(\v2\x16.ocop.demand.v1.DemandR\x06demandB6Z4github.com/ocopvn/ocop/proto/ocop/demand/v1;demandv1b\x06proto3"
+	"\x06demand\x18\x01 \x01(\v2\x16.ocop.demand.v1.DemandR\x06demand\"?\n" +
+	"\rDemandUpdated\x12.\n" +
+	"\x06demand\x18\x01 \x01(\v2\x16.ocop.demand.v1.DemandR\x06demand\"\x90\x01\n" +
+	"\fDemandClosed\x12\x1b\n" +
+	"\tdemand_id\x18\x01 \x01(\tR\bdemandId\x12\x19\n" +
+	"\bbuyer_id\x18\x02 \x01(\tR\abuyerId\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\x03R\aversion\"\xf9\x02\n" +
+	"\x05Quote\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\tdemand_id\x18\x02 \x01(\tR\bdemandId\x12!\n" +
+	"\fdemand_title\x18\x03 \x01(\tR\vdemandTitle\x12\x19\n" +
+	"\bbuyer_id\x18\x04 \x01(\tR\abuyerId\x12\x1f\n" +
+	"\vproducer_id\x18\x05 \x01(\tR\n" +
+	"producerId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x06 \x01(\tR\tproductId\x12\x1b\n" +
+	"\tprice_vnd\x18\a \x01(\x03R\bpriceVnd\x12\x1a\n" +
+	"\bquantity\x18\b \x01(\x01R\bquantity\x12\x12\n" +
+	"\x04unit\x18\t \x01(\tR\x04unit\x12#\n" +
+	"\rdelivery_date\x18\n" +
+	" \x01(\tR\fdeliveryDate\x12\x18\n" +
+	"\amessage\x18\v \x01(\tR\amessage\x12\x16\n" +
+	"\x06status\x18\f \x01(\tR\x06status\x12!\n" +
+	"\fsubmitted_at\x18\r \x01(\tR\vsubmittedAt\"=\n" +
+	"\x0eQuoteSubmitted\x12+\n" +
+	"\x05quote\x18\x01 \x01(\v2\x15.ocop.demand.v1.QuoteR\x05quote\";\n" +
+	"\fQuoteDecided\x12+\n" +
+	"\x05quote\x18\x01 \x01(\v2\x15.ocop.demand.v1.QuoteR\x05quote\"\xdd\x01\n" +
+	"\x11DealStageRecorded\x12\x17\n" +
+	"\adeal_id\x18\x01 \x01(\tR\x06dealId\x12\x1b\n" +
+	"\tdemand_id\x18\x02 \x01(\tR\bdemandId\x12\x19\n" +
+	"\bbuyer_id\x18\x03 \x01(\tR\abuyerId\x12\x1f\n" +
+	"\vproducer_id\x18\x04 \x01(\tR\n" +
+	"producerId\x12\x14\n" +
+	"\x05stage\x18\x05 \x01(\tR\x05stage\x12\x1f\n" +
+	"\vrecorded_by\x18\x06 \x01(\tR\n" +
+	"recordedBy\x12\x1f\n" +
+	"\vrecorded_at\x18\a \x01(\tR\n" +
+	"recordedAt\"\xdd\x01\n" +
+	"\x0fDealFollowUpDue\x12\x17\n" +
+	"\adeal_id\x18\x01 \x01(\tR\x06dealId\x12\x1b\n" +
+	"\tdemand_id\x18\x02 \x01(\tR\bdemandId\x12!\n" +
+	"\fdemand_title\x18\x03 \x01(\tR\vdemandTitle\x12\x19\n" +
+	"\bbuyer_id\x18\x04 \x01(\tR\abuyerId\x12\x1f\n" +
+	"\vproducer_id\x18\x05 \x01(\tR\n" +
+	"producerId\x12\x16\n" +
+	"\x06months\x18\x06 \x01(\x05R\x06months\x12\x1d\n" +
+	"\n" +
+	"last_stage\x18\a \x01(\tR\tlastStageB6Z4github.com/ocopvn/ocop/proto/ocop/demand/v1;demandv1b\x06proto3"
 
 var (
 	file_ocop_demand_v1_events_proto_rawDescOnce sync.Once
@@ -300,18 +900,28 @@ func file_ocop_demand_v1_events_proto_rawDescGZIP() []byte {
 	return file_ocop_demand_v1_events_proto_rawDescData
 }
 
-var file_ocop_demand_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_ocop_demand_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_ocop_demand_v1_events_proto_goTypes = []any{
-	(*Demand)(nil),       // 0: ocop.demand.v1.Demand
-	(*DemandPosted)(nil), // 1: ocop.demand.v1.DemandPosted
+	(*Demand)(nil),            // 0: ocop.demand.v1.Demand
+	(*DemandPosted)(nil),      // 1: ocop.demand.v1.DemandPosted
+	(*DemandUpdated)(nil),     // 2: ocop.demand.v1.DemandUpdated
+	(*DemandClosed)(nil),      // 3: ocop.demand.v1.DemandClosed
+	(*Quote)(nil),             // 4: ocop.demand.v1.Quote
+	(*QuoteSubmitted)(nil),    // 5: ocop.demand.v1.QuoteSubmitted
+	(*QuoteDecided)(nil),      // 6: ocop.demand.v1.QuoteDecided
+	(*DealStageRecorded)(nil), // 7: ocop.demand.v1.DealStageRecorded
+	(*DealFollowUpDue)(nil),   // 8: ocop.demand.v1.DealFollowUpDue
 }
 var file_ocop_demand_v1_events_proto_depIdxs = []int32{
 	0, // 0: ocop.demand.v1.DemandPosted.demand:type_name -> ocop.demand.v1.Demand
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	0, // 1: ocop.demand.v1.DemandUpdated.demand:type_name -> ocop.demand.v1.Demand
+	4, // 2: ocop.demand.v1.QuoteSubmitted.quote:type_name -> ocop.demand.v1.Quote
+	4, // 3: ocop.demand.v1.QuoteDecided.quote:type_name -> ocop.demand.v1.Quote
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_ocop_demand_v1_events_proto_init() }
@@ -326,7 +936,7 @@ func file_ocop_demand_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ocop_demand_v1_events_proto_rawDesc), len(file_ocop_demand_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

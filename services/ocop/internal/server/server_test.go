@@ -253,3 +253,111 @@ func TestSplitServicesDemandToNotification(t *testing.T) {
 	demandID := postDemand(t, w, buyer)
 	checkMatchesAndNotifications(t, w, demandID, buyer)
 }
+
+type notice struct {
+	Kind     string         `json:"kind"`
+	Title    string         `json:"title"`
+	DemandID string         `json:"demand_id"`
+	Product  string         `json:"product_id"`
+	Data     map[string]any `json:"data"`
+}
+
+func noticesOf(t *testing.T, c testkit.Client, token string) []notice {
+	t.Helper()
+	var page struct{ Items []notice }
+	res := c.Do(t, http.MethodGet, "/v1/notifications?limit=100", nil, token)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res.JSON(t, &page)
+	return page.Items
+}
+
+// A demand edited after matching is ranked again; producers told of a
+// product before are not told of it again. Quotes reach the buyer and the
+// decision reaches the producer, through the bus. A lapsed rating never
+// matches.
+func TestDemandEditQuotesAndDecisionsAcrossServices(t *testing.T) {
+	proc := start(t, testkit.DatabaseURL(t), t.TempDir(), "", server.ServiceNames)
+	c := testkit.Client{BaseURL: proc.url}
+	w := world{catalogue: c, demand: c, matching: c}
+	seedCatalogue(t, w)
+	lapsed := map[string]any{"id": "p-dried-old", "name": "Vải thiều sấy khô loại cũ", "group": "thuc_pham", "category": "dried_fruit",
+		"ocop_stars": 5, "ocop_certified_on": "2022-01-10", "certifications": []string{"HACCP"}, "unit": "kg", "price_vnd": 120000,
+		"monthly_capacity": 5000, "min_order": 10}
+	require.Equal(t, http.StatusCreated, c.Do(t, http.MethodPost, "/v1/products", lapsed, testkit.Token(t, auth.RoleProducer, "prd-003")).Status)
+
+	buyer := testkit.Token(t, auth.RoleBuyer, "buyer-1")
+	id := postDemand(t, w, buyer)
+	first := waitForMatches(t, w, id, buyer)
+	for _, it := range first.Items {
+		require.NotEqual(t, "p-dried-old", it.ProductID, "a product whose OCOP rating has lapsed is never matched")
+	}
+	before := notificationsFor(t, w, id, []string{"prd-001", "prd-002"})
+
+	res := c.Do(t, http.MethodPatch, "/v1/demands/"+id, map[string]any{"quantity": 2500, "text": "Cần vải thiều sấy dẻo Thanh Hà, có HACCP."}, buyer)
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	testkit.Eventually(t, 30*time.Second, "the edited demand ranked again", func() bool {
+		var m struct {
+			DemandVersion int64 `json:"demand_version"`
+		}
+		c.Do(t, http.MethodGet, "/v1/demands/"+id+"/matches", nil, buyer).JSON(t, &m)
+		return m.DemandVersion == 2
+	})
+	after := notificationsFor(t, w, id, []string{"prd-001", "prd-002"})
+	for p, n := range after {
+		require.LessOrEqual(t, n, before[p]+1, "a producer is told at most once more, for another product of its")
+	}
+
+	prd1 := testkit.Token(t, auth.RoleProducer, "prd-001")
+	res = c.Do(t, http.MethodPost, "/v1/demands/"+id+"/quotes", map[string]any{"product_id": "p-dried-1", "price_vnd": 150000, "quantity": 1500, "unit": "kg"}, prd1)
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	var q struct{ ID string }
+	res.JSON(t, &q)
+	testkit.Eventually(t, 30*time.Second, "the buyer told of the quote", func() bool {
+		for _, n := range noticesOf(t, c, buyer) {
+			if n.Kind == "quote_submitted" && n.DemandID == id {
+				return true
+			}
+		}
+		return false
+	})
+	require.Equal(t, http.StatusOK, c.Do(t, http.MethodPost, "/v1/quotes/"+q.ID+"/accept", nil, buyer).Status)
+	testkit.Eventually(t, 30*time.Second, "the producer told of the decision", func() bool {
+		for _, n := range noticesOf(t, c, prd1) {
+			if n.Kind == "quote_decided" && n.Data["status"] == "accepted" {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// A producer is warned before its product's OCOP rating lapses: the
+// catalogue's hourly job runs at start, and matching turns its event into a
+// notification.
+func TestRatingWarningReachesProducer(t *testing.T) {
+	dbURL, dataDir := testkit.DatabaseURL(t), t.TempDir()
+	proc := start(t, dbURL, dataDir, "", server.ServiceNames)
+	c := testkit.Client{BaseURL: proc.url}
+	official := testkit.Token(t, auth.RoleOfficial, "")
+	require.Equal(t, http.StatusCreated, c.Do(t, http.MethodPost, "/v1/producers", map[string]any{
+		"id": "prd-001", "name": "HTX Mật ong", "kind": "cooperative", "province": "Bắc Ninh", "lat": 21.3, "lon": 106.2}, official).Status)
+	soon := time.Now().AddDate(-3, 0, 10).Format("2006-01-02")
+	res := c.Do(t, http.MethodPost, "/v1/products", map[string]any{"id": "p-honey", "name": "Mật ong hoa vải", "group": "thuc_pham",
+		"category": "honey", "ocop_stars": 4, "ocop_certified_on": soon, "unit": "kg", "price_vnd": 250000, "monthly_capacity": 500,
+		"min_order": 5}, testkit.Token(t, auth.RoleProducer, "prd-001"))
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+
+	proc.stop()
+	proc = start(t, dbURL, dataDir, "", server.ServiceNames)
+	c = testkit.Client{BaseURL: proc.url}
+	producer := testkit.Token(t, auth.RoleProducer, "prd-001")
+	testkit.Eventually(t, 30*time.Second, "the rating warning", func() bool {
+		for _, n := range noticesOf(t, c, producer) {
+			if n.Kind == "rating_expiring" && n.Product == "p-honey" {
+				require.Contains(t, n.Title, "Mật ong hoa vải")
+				return true
+			}
+		}
+		return false
+	})
+}
