@@ -170,7 +170,9 @@ func TestQuotesAwardAndDeal(t *testing.T) {
 	var q2 struct{ ID string }
 	res.JSON(t, &q2)
 
-	var listed struct{ Items []struct{ ID, ProducerID string } }
+	var listed struct {
+		Items []struct{ ID, ProducerID string }
+	}
 	b.api.Do(t, http.MethodGet, "/v1/demands/"+id+"/quotes", nil, buyer).JSON(t, &listed)
 	require.Len(t, listed.Items, 2)
 	b.api.Do(t, http.MethodGet, "/v1/demands/"+id+"/quotes", nil, prd2).JSON(t, &listed)
