@@ -6,12 +6,18 @@ package fairs
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ocopvn/ocop/pkg/config"
 	"github.com/ocopvn/ocop/pkg/events"
 	"github.com/ocopvn/ocop/pkg/httpserver"
 	"github.com/ocopvn/ocop/pkg/platform"
 	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/fairs/app"
+	"github.com/ocopvn/ocop/services/fairs/consumers"
+	"github.com/ocopvn/ocop/services/fairs/domain"
 	"github.com/ocopvn/ocop/services/fairs/httpapi"
 	"github.com/ocopvn/ocop/services/fairs/postgres"
 )
@@ -24,8 +30,12 @@ var Migrations = []pgplatform.Source{pgplatform.Migrations, events.Migrations, p
 
 // Service is the fairs service.
 type Service struct {
-	api   *httpapi.API
-	relay *events.Relay
+	deps     platform.Deps
+	app      *app.Fairs
+	api      *httpapi.API
+	relay    *events.Relay
+	products *events.Consumer
+	quotes   *events.Consumer
 }
 
 var _ platform.Service = (*Service)(nil)
@@ -35,9 +45,19 @@ func New(ctx context.Context, deps platform.Deps) (*Service, error) {
 	if err := pgplatform.Migrate(ctx, deps.Pool, Name, Migrations...); err != nil {
 		return nil, fmt.Errorf("fairs: %w", err)
 	}
+	var r config.Reader
+	ttl := r.Duration("OCOP_MEETING_REQUEST_TTL", domain.DefaultRequestTTL)
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	uc := app.New(postgres.New(deps.Pool), ttl)
 	return &Service{
-		api:   httpapi.New(app.New(postgres.New(deps.Pool)), pgplatform.NewIdempotencyStore(deps.Pool, Name)),
-		relay: events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
+		deps:     deps,
+		app:      uc,
+		api:      httpapi.New(uc, pgplatform.NewIdempotencyStore(deps.Pool, Name)),
+		relay:    events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
+		products: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.ProductsSpec, consumers.ProductsHandler(uc), deps.Log, deps.Metrics),
+		quotes:   events.NewConsumer(deps.JS, deps.Pool, Name, consumers.QuotesSpec, consumers.QuotesHandler(uc), deps.Log, deps.Metrics),
 	}, nil
 }
 
@@ -47,8 +67,19 @@ func (s *Service) Name() string { return Name }
 // Register implements platform.Service.
 func (s *Service) Register(srv *httpserver.Server) { s.api.Register(srv.Echo) }
 
-// Run implements platform.Service: it relays the outbox until ctx ends.
-func (s *Service) Run(ctx context.Context) error { return s.relay.Run(ctx) }
+// Run implements platform.Service: it relays the outbox, keeps the products
+// and quotes it needs, and expires unanswered meeting requests, until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.relay.Run(ctx) })
+	g.Go(func() error { return s.products.Run(ctx) })
+	g.Go(func() error { return s.quotes.Run(ctx) })
+	g.Go(func() error {
+		return platform.RunJobs(ctx, 10*time.Minute, s.deps.Log,
+			platform.Job{Name: "expire unanswered meeting requests", Run: s.app.ExpireMeetingRequests})
+	})
+	return g.Wait()
+}
 
 // Ready implements platform.Service; the fairs service needs nothing beyond
 // the shared PostgreSQL and NATS the process checks.

@@ -74,6 +74,7 @@ type Service struct {
 	indexer *consumers.Indexer
 	demands *events.Consumer
 	ratings *events.Consumer
+	fairs   *events.Consumer
 	relay   *events.Relay
 	api     *httpapi.API
 }
@@ -93,13 +94,14 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 		return nil, fmt.Errorf("matching: %w", err)
 	}
 	repo := postgres.New(deps.Pool)
-	uc := app.New(repo, rank.Matcher{Index: index, Ranker: rank.Ranker{Weights: rank.DefaultWeights}}, cfg.NotifyProducers)
+	uc := app.New(repo, repo, rank.Matcher{Index: index, Ranker: rank.Ranker{Weights: rank.DefaultWeights}}, cfg.NotifyProducers)
 	return &Service{
 		deps:    deps,
 		index:   index,
 		indexer: consumers.NewIndexer(deps.JS, index, deps.Log, deps.Metrics),
 		demands: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.DemandSpec, consumers.DemandHandler(uc), deps.Log, deps.Metrics),
 		ratings: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.RatingsSpec, consumers.RatingsHandler(uc), deps.Log, deps.Metrics),
+		fairs:   events.NewConsumer(deps.JS, deps.Pool, Name, consumers.FairsSpec, consumers.FairsHandler(uc), deps.Log, deps.Metrics),
 		relay:   events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
 		api:     httpapi.New(uc),
 	}, nil
@@ -127,6 +129,7 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		}
 		s.deps.Log.Info("search index caught up with the catalogue; matching demands")
+		g.Go(func() error { return s.fairs.Run(ctx) })
 		return s.demands.Run(ctx)
 	})
 	return g.Wait()

@@ -40,14 +40,15 @@ type Repository interface {
 // Matching is the matching service's use cases.
 type Matching struct {
 	repo    Repository
+	fairs   FairRepository
 	matcher rank.Matcher
 	notify  int
 	now     func() time.Time
 }
 
 // New returns the use cases; notify is how many producers a demand notifies.
-func New(repo Repository, matcher rank.Matcher, notify int) *Matching {
-	return &Matching{repo: repo, matcher: matcher, notify: notify, now: time.Now}
+func New(repo Repository, fairs FairRepository, matcher rank.Matcher, notify int) *Matching {
+	return &Matching{repo: repo, fairs: fairs, matcher: matcher, notify: notify, now: time.Now}
 }
 
 // DemandChanged ranks the catalogue for a posted or edited demand, stores the
@@ -120,8 +121,8 @@ func (m *Matching) Matches(ctx context.Context, who auth.Principal, demandID str
 
 // Notifications returns a producer's or buyer's own notifications, newest first.
 func (m *Matching) Notifications(ctx context.Context, who auth.Principal, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error) {
-	if !who.Is(auth.RoleProducer, auth.RoleBuyer) {
-		return nil, errs.Errorf(errs.Forbidden, "notifications are producers' and buyers': use a producer or buyer token")
+	if !who.Is(auth.RoleProducer, auth.RoleBuyer, auth.RoleOrganiser) {
+		return nil, errs.Errorf(errs.Forbidden, "notifications are for producers, buyers and organisers")
 	}
 	return m.repo.Notifications(ctx, string(who.Role), who.OrgID, after, limit)
 }

@@ -36,6 +36,7 @@ func (a *API) Register(e *echo.Echo) {
 	e.GET("/v1/demands/:id/matches", a.matches)
 	e.GET("/v1/notifications", a.notifications)
 	e.GET("/v1/search/products", a.searchProducts)
+	e.GET("/v1/fairs/:id/meeting-proposals", a.proposals)
 }
 
 type matchJSON struct {
@@ -52,6 +53,51 @@ type matchesJSON struct {
 	Status        string      `json:"status"`
 	MatchedAt     *time.Time  `json:"matched_at"`
 	Items         []matchJSON `json:"items"`
+	// FairExhibitors are exhibitors of the fairs running when the demand
+	// was posted, or starting soon after, that fit it: with their booth and
+	// meeting slots both sides have free.
+	FairExhibitors []proposalJSON `json:"fair_exhibitors"`
+}
+
+type proposalJSON struct {
+	FairID     string      `json:"fair_id"`
+	FairName   string      `json:"fair_name,omitempty"`
+	BuyerID    string      `json:"buyer_id"`
+	DemandID   string      `json:"demand_id"`
+	ProducerID string      `json:"producer_id"`
+	ProductID  string      `json:"product_id"`
+	BoothCode  string      `json:"booth_code"`
+	Score      float64     `json:"score"`
+	Reasons    []string    `json:"reasons"`
+	Slots      []time.Time `json:"proposed_slots"`
+}
+
+func toProposalJSON(p app.Proposal, fairName string) proposalJSON {
+	slots := p.Slots
+	if slots == nil {
+		slots = []time.Time{}
+	}
+	return proposalJSON{FairID: p.FairID, FairName: fairName, BuyerID: p.BuyerID, DemandID: p.DemandID, ProducerID: p.ProducerID,
+		ProductID: p.ProductID, BoothCode: p.BoothCode, Score: p.Score, Reasons: p.Reasons, Slots: slots}
+}
+
+func (a *API) proposals(c echo.Context) error {
+	ctx := c.Request().Context()
+	who, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	ps, err := a.app.Proposals(ctx, who, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []proposalJSON `json:"items"`
+	}{Items: []proposalJSON{}}
+	for _, p := range ps {
+		out.Items = append(out.Items, toProposalJSON(p, ""))
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (a *API) matches(c echo.Context) error {
@@ -64,7 +110,19 @@ func (a *API) matches(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := matchesJSON{DemandID: d.ID, DemandVersion: d.Version, Status: "pending", MatchedAt: d.MatchedAt, Items: []matchJSON{}}
+	out := matchesJSON{DemandID: d.ID, DemandVersion: d.Version, Status: "pending", MatchedAt: d.MatchedAt, Items: []matchJSON{},
+		FairExhibitors: []proposalJSON{}}
+	exhibitors, fairs, err := a.app.FairExhibitorsFor(ctx, d)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, f := range fairs {
+		names[f.ID] = f.Name
+	}
+	for _, p := range exhibitors {
+		out.FairExhibitors = append(out.FairExhibitors, toProposalJSON(p, names[p.FairID]))
+	}
 	if d.MatchedAt != nil {
 		out.Status = "matched"
 	}
@@ -104,7 +162,7 @@ type notificationJSON struct {
 
 func (a *API) notifications(c echo.Context) error {
 	ctx := c.Request().Context()
-	who, err := auth.Require(ctx, auth.RoleProducer, auth.RoleBuyer)
+	who, err := auth.Require(ctx, auth.RoleProducer, auth.RoleBuyer, auth.RoleOrganiser)
 	if err != nil {
 		return err
 	}

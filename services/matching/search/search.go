@@ -47,6 +47,10 @@ type Query struct {
 	Terms []string
 	// Group, when set, keeps only products of that OCOP group.
 	Group string
+	// Categories, when set, keeps only products of one of them.
+	Categories []string
+	// ProductIDs, when set, keeps only these products (a fair's exhibits).
+	ProductIDs []string
 	// MinStars, when above zero, keeps products rated at least that.
 	MinStars int
 	// Certifications keeps products holding all of them.

@@ -4,8 +4,11 @@
 // 	protoc        (unknown)
 // source: ocop/fairs/v1/events.proto
 
-// Events of the fairs service: fairs, booths and booth bookings.
-// Subjects: ocop.fairs.fair.<fair_id>, ocop.fairs.booth.<booth_id>, ocop.fairs.booking.<booking_id>.
+// Events of the fairs service: fairs, booths, applications, bookings,
+// buyers attending and B2B meetings.
+// Subjects: ocop.fairs.fair.<fair_id>, ocop.fairs.booth.<booth_id>,
+// ocop.fairs.application.<application_id>, ocop.fairs.booking.<booking_id>,
+// ocop.fairs.participant.<fair_id>.<buyer_id>, ocop.fairs.meeting.<meeting_id>.
 
 package fairsv1
 
@@ -38,10 +41,21 @@ type Fair struct {
 	StartsOn string `protobuf:"bytes,8,opt,name=starts_on,json=startsOn,proto3" json:"starts_on,omitempty"`
 	EndsOn   string `protobuf:"bytes,9,opt,name=ends_on,json=endsOn,proto3" json:"ends_on,omitempty"`
 	// OCOP groups the fair features; empty means all.
-	Groups        []string `protobuf:"bytes,10,rep,name=groups,proto3" json:"groups,omitempty"`
-	Status        string   `protobuf:"bytes,11,opt,name=status,proto3" json:"status,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Groups []string `protobuf:"bytes,10,rep,name=groups,proto3" json:"groups,omitempty"`
+	// draft | published | cancelled (the phase by date is derived from the dates).
+	Status string `protobuf:"bytes,11,opt,name=status,proto3" json:"status,omitempty"`
+	// OCOP categories featured; empty means all of the groups.
+	Categories          []string `protobuf:"bytes,12,rep,name=categories,proto3" json:"categories,omitempty"`
+	ApplicationsOpenOn  string   `protobuf:"bytes,13,opt,name=applications_open_on,json=applicationsOpenOn,proto3" json:"applications_open_on,omitempty"`
+	ApplicationsCloseOn string   `protobuf:"bytes,14,opt,name=applications_close_on,json=applicationsCloseOn,proto3" json:"applications_close_on,omitempty"`
+	// B2B meetings: slots of this many minutes between day_start and day_end
+	// (local time, HH:MM) on each day of the fair, at this many tables.
+	MeetingSlotMinutes int32  `protobuf:"varint,15,opt,name=meeting_slot_minutes,json=meetingSlotMinutes,proto3" json:"meeting_slot_minutes,omitempty"`
+	MeetingDayStart    string `protobuf:"bytes,16,opt,name=meeting_day_start,json=meetingDayStart,proto3" json:"meeting_day_start,omitempty"`
+	MeetingDayEnd      string `protobuf:"bytes,17,opt,name=meeting_day_end,json=meetingDayEnd,proto3" json:"meeting_day_end,omitempty"`
+	MeetingTables      int32  `protobuf:"varint,18,opt,name=meeting_tables,json=meetingTables,proto3" json:"meeting_tables,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Fair) Reset() {
@@ -151,7 +165,56 @@ func (x *Fair) GetStatus() string {
 	return ""
 }
 
-// FairCreated announces a new fair.
+func (x *Fair) GetCategories() []string {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *Fair) GetApplicationsOpenOn() string {
+	if x != nil {
+		return x.ApplicationsOpenOn
+	}
+	return ""
+}
+
+func (x *Fair) GetApplicationsCloseOn() string {
+	if x != nil {
+		return x.ApplicationsCloseOn
+	}
+	return ""
+}
+
+func (x *Fair) GetMeetingSlotMinutes() int32 {
+	if x != nil {
+		return x.MeetingSlotMinutes
+	}
+	return 0
+}
+
+func (x *Fair) GetMeetingDayStart() string {
+	if x != nil {
+		return x.MeetingDayStart
+	}
+	return ""
+}
+
+func (x *Fair) GetMeetingDayEnd() string {
+	if x != nil {
+		return x.MeetingDayEnd
+	}
+	return ""
+}
+
+func (x *Fair) GetMeetingTables() int32 {
+	if x != nil {
+		return x.MeetingTables
+	}
+	return 0
+}
+
+// FairCreated announces a new fair (still a draft).
 type FairCreated struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Fair          *Fair                  `protobuf:"bytes,1,opt,name=fair,proto3" json:"fair,omitempty"`
@@ -196,6 +259,52 @@ func (x *FairCreated) GetFair() *Fair {
 	return nil
 }
 
+// FairPublished announces a fair to producers and buyers: applications
+// open on its application window.
+type FairPublished struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Fair          *Fair                  `protobuf:"bytes,1,opt,name=fair,proto3" json:"fair,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FairPublished) Reset() {
+	*x = FairPublished{}
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FairPublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FairPublished) ProtoMessage() {}
+
+func (x *FairPublished) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FairPublished.ProtoReflect.Descriptor instead.
+func (*FairPublished) Descriptor() ([]byte, []int) {
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FairPublished) GetFair() *Fair {
+	if x != nil {
+		return x.Fair
+	}
+	return nil
+}
+
 // Booth is a stand in a fair's hall.
 type Booth struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -211,7 +320,7 @@ type Booth struct {
 
 func (x *Booth) Reset() {
 	*x = Booth{}
-	mi := &file_ocop_fairs_v1_events_proto_msgTypes[2]
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -223,7 +332,7 @@ func (x *Booth) String() string {
 func (*Booth) ProtoMessage() {}
 
 func (x *Booth) ProtoReflect() protoreflect.Message {
-	mi := &file_ocop_fairs_v1_events_proto_msgTypes[2]
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -236,7 +345,7 @@ func (x *Booth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Booth.ProtoReflect.Descriptor instead.
 func (*Booth) Descriptor() ([]byte, []int) {
-	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Booth) GetId() string {
@@ -284,7 +393,7 @@ type BoothAdded struct {
 
 func (x *BoothAdded) Reset() {
 	*x = BoothAdded{}
-	mi := &file_ocop_fairs_v1_events_proto_msgTypes[3]
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -296,7 +405,7 @@ func (x *BoothAdded) String() string {
 func (*BoothAdded) ProtoMessage() {}
 
 func (x *BoothAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_ocop_fairs_v1_events_proto_msgTypes[3]
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -309,7 +418,7 @@ func (x *BoothAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BoothAdded.ProtoReflect.Descriptor instead.
 func (*BoothAdded) Descriptor() ([]byte, []int) {
-	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *BoothAdded) GetBooth() *Booth {
@@ -319,7 +428,8 @@ func (x *BoothAdded) GetBooth() *Booth {
 	return nil
 }
 
-// BoothBooked announces that a producer holds a booth.
+// BoothBooked announces that a producer holds a booth: it exhibits these
+// products at the fair.
 type BoothBooked struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	BookingId  string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
@@ -328,14 +438,17 @@ type BoothBooked struct {
 	BoothCode  string                 `protobuf:"bytes,4,opt,name=booth_code,json=boothCode,proto3" json:"booth_code,omitempty"`
 	ProducerId string                 `protobuf:"bytes,5,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
 	// RFC 3339.
-	BookedAt      string `protobuf:"bytes,6,opt,name=booked_at,json=bookedAt,proto3" json:"booked_at,omitempty"`
+	BookedAt      string   `protobuf:"bytes,6,opt,name=booked_at,json=bookedAt,proto3" json:"booked_at,omitempty"`
+	ProductIds    []string `protobuf:"bytes,7,rep,name=product_ids,json=productIds,proto3" json:"product_ids,omitempty"`
+	FairName      string   `protobuf:"bytes,8,opt,name=fair_name,json=fairName,proto3" json:"fair_name,omitempty"`
+	OrganiserId   string   `protobuf:"bytes,9,opt,name=organiser_id,json=organiserId,proto3" json:"organiser_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BoothBooked) Reset() {
 	*x = BoothBooked{}
-	mi := &file_ocop_fairs_v1_events_proto_msgTypes[4]
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -347,7 +460,7 @@ func (x *BoothBooked) String() string {
 func (*BoothBooked) ProtoMessage() {}
 
 func (x *BoothBooked) ProtoReflect() protoreflect.Message {
-	mi := &file_ocop_fairs_v1_events_proto_msgTypes[4]
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -360,7 +473,7 @@ func (x *BoothBooked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BoothBooked.ProtoReflect.Descriptor instead.
 func (*BoothBooked) Descriptor() ([]byte, []int) {
-	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *BoothBooked) GetBookingId() string {
@@ -405,11 +518,543 @@ func (x *BoothBooked) GetBookedAt() string {
 	return ""
 }
 
+func (x *BoothBooked) GetProductIds() []string {
+	if x != nil {
+		return x.ProductIds
+	}
+	return nil
+}
+
+func (x *BoothBooked) GetFairName() string {
+	if x != nil {
+		return x.FairName
+	}
+	return ""
+}
+
+func (x *BoothBooked) GetOrganiserId() string {
+	if x != nil {
+		return x.OrganiserId
+	}
+	return ""
+}
+
+// BookingCancelled frees a booth; the producer no longer exhibits.
+type BookingCancelled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BookingId     string                 `protobuf:"bytes,1,opt,name=booking_id,json=bookingId,proto3" json:"booking_id,omitempty"`
+	FairId        string                 `protobuf:"bytes,2,opt,name=fair_id,json=fairId,proto3" json:"fair_id,omitempty"`
+	BoothId       string                 `protobuf:"bytes,3,opt,name=booth_id,json=boothId,proto3" json:"booth_id,omitempty"`
+	BoothCode     string                 `protobuf:"bytes,4,opt,name=booth_code,json=boothCode,proto3" json:"booth_code,omitempty"`
+	ProducerId    string                 `protobuf:"bytes,5,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BookingCancelled) Reset() {
+	*x = BookingCancelled{}
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BookingCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BookingCancelled) ProtoMessage() {}
+
+func (x *BookingCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BookingCancelled.ProtoReflect.Descriptor instead.
+func (*BookingCancelled) Descriptor() ([]byte, []int) {
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *BookingCancelled) GetBookingId() string {
+	if x != nil {
+		return x.BookingId
+	}
+	return ""
+}
+
+func (x *BookingCancelled) GetFairId() string {
+	if x != nil {
+		return x.FairId
+	}
+	return ""
+}
+
+func (x *BookingCancelled) GetBoothId() string {
+	if x != nil {
+		return x.BoothId
+	}
+	return ""
+}
+
+func (x *BookingCancelled) GetBoothCode() string {
+	if x != nil {
+		return x.BoothCode
+	}
+	return ""
+}
+
+func (x *BookingCancelled) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *BookingCancelled) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ApplicationSubmitted tells the organiser a producer applied.
+type ApplicationSubmitted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApplicationId string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	FairId        string                 `protobuf:"bytes,2,opt,name=fair_id,json=fairId,proto3" json:"fair_id,omitempty"`
+	FairName      string                 `protobuf:"bytes,3,opt,name=fair_name,json=fairName,proto3" json:"fair_name,omitempty"`
+	OrganiserId   string                 `protobuf:"bytes,4,opt,name=organiser_id,json=organiserId,proto3" json:"organiser_id,omitempty"`
+	ProducerId    string                 `protobuf:"bytes,5,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	ProductIds    []string               `protobuf:"bytes,6,rep,name=product_ids,json=productIds,proto3" json:"product_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApplicationSubmitted) Reset() {
+	*x = ApplicationSubmitted{}
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApplicationSubmitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApplicationSubmitted) ProtoMessage() {}
+
+func (x *ApplicationSubmitted) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApplicationSubmitted.ProtoReflect.Descriptor instead.
+func (*ApplicationSubmitted) Descriptor() ([]byte, []int) {
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ApplicationSubmitted) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *ApplicationSubmitted) GetFairId() string {
+	if x != nil {
+		return x.FairId
+	}
+	return ""
+}
+
+func (x *ApplicationSubmitted) GetFairName() string {
+	if x != nil {
+		return x.FairName
+	}
+	return ""
+}
+
+func (x *ApplicationSubmitted) GetOrganiserId() string {
+	if x != nil {
+		return x.OrganiserId
+	}
+	return ""
+}
+
+func (x *ApplicationSubmitted) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *ApplicationSubmitted) GetProductIds() []string {
+	if x != nil {
+		return x.ProductIds
+	}
+	return nil
+}
+
+// ApplicationDecided tells the producer the organiser's decision:
+// approved, rejected or waitlisted.
+type ApplicationDecided struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApplicationId string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	FairId        string                 `protobuf:"bytes,2,opt,name=fair_id,json=fairId,proto3" json:"fair_id,omitempty"`
+	FairName      string                 `protobuf:"bytes,3,opt,name=fair_name,json=fairName,proto3" json:"fair_name,omitempty"`
+	ProducerId    string                 `protobuf:"bytes,4,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	Status        string                 `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApplicationDecided) Reset() {
+	*x = ApplicationDecided{}
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApplicationDecided) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApplicationDecided) ProtoMessage() {}
+
+func (x *ApplicationDecided) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApplicationDecided.ProtoReflect.Descriptor instead.
+func (*ApplicationDecided) Descriptor() ([]byte, []int) {
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ApplicationDecided) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *ApplicationDecided) GetFairId() string {
+	if x != nil {
+		return x.FairId
+	}
+	return ""
+}
+
+func (x *ApplicationDecided) GetFairName() string {
+	if x != nil {
+		return x.FairName
+	}
+	return ""
+}
+
+func (x *ApplicationDecided) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *ApplicationDecided) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+// ParticipantRegistered says a buyer attends a fair.
+type ParticipantRegistered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FairId        string                 `protobuf:"bytes,1,opt,name=fair_id,json=fairId,proto3" json:"fair_id,omitempty"`
+	BuyerId       string                 `protobuf:"bytes,2,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ParticipantRegistered) Reset() {
+	*x = ParticipantRegistered{}
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParticipantRegistered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParticipantRegistered) ProtoMessage() {}
+
+func (x *ParticipantRegistered) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParticipantRegistered.ProtoReflect.Descriptor instead.
+func (*ParticipantRegistered) Descriptor() ([]byte, []int) {
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ParticipantRegistered) GetFairId() string {
+	if x != nil {
+		return x.FairId
+	}
+	return ""
+}
+
+func (x *ParticipantRegistered) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+// Meeting is a B2B meeting between a buyer and an exhibitor at a table.
+type Meeting struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	FairId     string                 `protobuf:"bytes,2,opt,name=fair_id,json=fairId,proto3" json:"fair_id,omitempty"`
+	FairName   string                 `protobuf:"bytes,3,opt,name=fair_name,json=fairName,proto3" json:"fair_name,omitempty"`
+	BuyerId    string                 `protobuf:"bytes,4,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	ProducerId string                 `protobuf:"bytes,5,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
+	// buyer | producer: who asked.
+	RequestedBy string `protobuf:"bytes,6,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	Table       int32  `protobuf:"varint,7,opt,name=table,proto3" json:"table,omitempty"`
+	// RFC 3339.
+	StartsAt string `protobuf:"bytes,8,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt   string `protobuf:"bytes,9,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	// requested | accepted | declined | expired | cancelled
+	Status        string `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Meeting) Reset() {
+	*x = Meeting{}
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Meeting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Meeting) ProtoMessage() {}
+
+func (x *Meeting) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Meeting.ProtoReflect.Descriptor instead.
+func (*Meeting) Descriptor() ([]byte, []int) {
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Meeting) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Meeting) GetFairId() string {
+	if x != nil {
+		return x.FairId
+	}
+	return ""
+}
+
+func (x *Meeting) GetFairName() string {
+	if x != nil {
+		return x.FairName
+	}
+	return ""
+}
+
+func (x *Meeting) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *Meeting) GetProducerId() string {
+	if x != nil {
+		return x.ProducerId
+	}
+	return ""
+}
+
+func (x *Meeting) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+func (x *Meeting) GetTable() int32 {
+	if x != nil {
+		return x.Table
+	}
+	return 0
+}
+
+func (x *Meeting) GetStartsAt() string {
+	if x != nil {
+		return x.StartsAt
+	}
+	return ""
+}
+
+func (x *Meeting) GetEndsAt() string {
+	if x != nil {
+		return x.EndsAt
+	}
+	return ""
+}
+
+func (x *Meeting) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+// MeetingRequested asks the other side to meet.
+type MeetingRequested struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Meeting       *Meeting               `protobuf:"bytes,1,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeetingRequested) Reset() {
+	*x = MeetingRequested{}
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeetingRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeetingRequested) ProtoMessage() {}
+
+func (x *MeetingRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeetingRequested.ProtoReflect.Descriptor instead.
+func (*MeetingRequested) Descriptor() ([]byte, []int) {
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MeetingRequested) GetMeeting() *Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
+// MeetingDecided tells both sides what became of a request.
+type MeetingDecided struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Meeting       *Meeting               `protobuf:"bytes,1,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeetingDecided) Reset() {
+	*x = MeetingDecided{}
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeetingDecided) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeetingDecided) ProtoMessage() {}
+
+func (x *MeetingDecided) ProtoReflect() protoreflect.Message {
+	mi := &file_ocop_fairs_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeetingDecided.ProtoReflect.Descriptor instead.
+func (*MeetingDecided) Descriptor() ([]byte, []int) {
+	return file_ocop_fairs_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MeetingDecided) GetMeeting() *Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
 var File_ocop_fairs_v1_events_proto protoreflect.FileDescriptor
 
 const file_ocop_fairs_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1aocop/fairs/v1/events.proto\x12\rocop.fairs.v1\"\x89\x02\n" +
+	"\x1aocop/fairs/v1/events.proto\x12\rocop.fairs.v1\"\xbc\x04\n" +
 	"\x04Fair\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\forganiser_id\x18\x02 \x01(\tR\vorganiserId\x12\x12\n" +
@@ -422,8 +1067,19 @@ const file_ocop_fairs_v1_events_proto_rawDesc = "" +
 	"\aends_on\x18\t \x01(\tR\x06endsOn\x12\x16\n" +
 	"\x06groups\x18\n" +
 	" \x03(\tR\x06groups\x12\x16\n" +
-	"\x06status\x18\v \x01(\tR\x06status\"6\n" +
+	"\x06status\x18\v \x01(\tR\x06status\x12\x1e\n" +
+	"\n" +
+	"categories\x18\f \x03(\tR\n" +
+	"categories\x120\n" +
+	"\x14applications_open_on\x18\r \x01(\tR\x12applicationsOpenOn\x122\n" +
+	"\x15applications_close_on\x18\x0e \x01(\tR\x13applicationsCloseOn\x120\n" +
+	"\x14meeting_slot_minutes\x18\x0f \x01(\x05R\x12meetingSlotMinutes\x12*\n" +
+	"\x11meeting_day_start\x18\x10 \x01(\tR\x0fmeetingDayStart\x12&\n" +
+	"\x0fmeeting_day_end\x18\x11 \x01(\tR\rmeetingDayEnd\x12%\n" +
+	"\x0emeeting_tables\x18\x12 \x01(\x05R\rmeetingTables\"6\n" +
 	"\vFairCreated\x12'\n" +
+	"\x04fair\x18\x01 \x01(\v2\x13.ocop.fairs.v1.FairR\x04fair\"8\n" +
+	"\rFairPublished\x12'\n" +
 	"\x04fair\x18\x01 \x01(\v2\x13.ocop.fairs.v1.FairR\x04fair\"u\n" +
 	"\x05Booth\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
@@ -433,7 +1089,7 @@ const file_ocop_fairs_v1_events_proto_rawDesc = "" +
 	"\tprice_vnd\x18\x05 \x01(\x03R\bpriceVnd\"8\n" +
 	"\n" +
 	"BoothAdded\x12*\n" +
-	"\x05booth\x18\x01 \x01(\v2\x14.ocop.fairs.v1.BoothR\x05booth\"\xbd\x01\n" +
+	"\x05booth\x18\x01 \x01(\v2\x14.ocop.fairs.v1.BoothR\x05booth\"\x9e\x02\n" +
 	"\vBoothBooked\x12\x1d\n" +
 	"\n" +
 	"booking_id\x18\x01 \x01(\tR\tbookingId\x12\x17\n" +
@@ -443,7 +1099,57 @@ const file_ocop_fairs_v1_events_proto_rawDesc = "" +
 	"booth_code\x18\x04 \x01(\tR\tboothCode\x12\x1f\n" +
 	"\vproducer_id\x18\x05 \x01(\tR\n" +
 	"producerId\x12\x1b\n" +
-	"\tbooked_at\x18\x06 \x01(\tR\bbookedAtB4Z2github.com/ocopvn/ocop/proto/ocop/fairs/v1;fairsv1b\x06proto3"
+	"\tbooked_at\x18\x06 \x01(\tR\bbookedAt\x12\x1f\n" +
+	"\vproduct_ids\x18\a \x03(\tR\n" +
+	"productIds\x12\x1b\n" +
+	"\tfair_name\x18\b \x01(\tR\bfairName\x12!\n" +
+	"\forganiser_id\x18\t \x01(\tR\vorganiserId\"\xbd\x01\n" +
+	"\x10BookingCancelled\x12\x1d\n" +
+	"\n" +
+	"booking_id\x18\x01 \x01(\tR\tbookingId\x12\x17\n" +
+	"\afair_id\x18\x02 \x01(\tR\x06fairId\x12\x19\n" +
+	"\bbooth_id\x18\x03 \x01(\tR\aboothId\x12\x1d\n" +
+	"\n" +
+	"booth_code\x18\x04 \x01(\tR\tboothCode\x12\x1f\n" +
+	"\vproducer_id\x18\x05 \x01(\tR\n" +
+	"producerId\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\"\xd8\x01\n" +
+	"\x14ApplicationSubmitted\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x17\n" +
+	"\afair_id\x18\x02 \x01(\tR\x06fairId\x12\x1b\n" +
+	"\tfair_name\x18\x03 \x01(\tR\bfairName\x12!\n" +
+	"\forganiser_id\x18\x04 \x01(\tR\vorganiserId\x12\x1f\n" +
+	"\vproducer_id\x18\x05 \x01(\tR\n" +
+	"producerId\x12\x1f\n" +
+	"\vproduct_ids\x18\x06 \x03(\tR\n" +
+	"productIds\"\xaa\x01\n" +
+	"\x12ApplicationDecided\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x17\n" +
+	"\afair_id\x18\x02 \x01(\tR\x06fairId\x12\x1b\n" +
+	"\tfair_name\x18\x03 \x01(\tR\bfairName\x12\x1f\n" +
+	"\vproducer_id\x18\x04 \x01(\tR\n" +
+	"producerId\x12\x16\n" +
+	"\x06status\x18\x05 \x01(\tR\x06status\"K\n" +
+	"\x15ParticipantRegistered\x12\x17\n" +
+	"\afair_id\x18\x01 \x01(\tR\x06fairId\x12\x19\n" +
+	"\bbuyer_id\x18\x02 \x01(\tR\abuyerId\"\x92\x02\n" +
+	"\aMeeting\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
+	"\afair_id\x18\x02 \x01(\tR\x06fairId\x12\x1b\n" +
+	"\tfair_name\x18\x03 \x01(\tR\bfairName\x12\x19\n" +
+	"\bbuyer_id\x18\x04 \x01(\tR\abuyerId\x12\x1f\n" +
+	"\vproducer_id\x18\x05 \x01(\tR\n" +
+	"producerId\x12!\n" +
+	"\frequested_by\x18\x06 \x01(\tR\vrequestedBy\x12\x14\n" +
+	"\x05table\x18\a \x01(\x05R\x05table\x12\x1b\n" +
+	"\tstarts_at\x18\b \x01(\tR\bstartsAt\x12\x17\n" +
+	"\aends_at\x18\t \x01(\tR\x06endsAt\x12\x16\n" +
+	"\x06status\x18\n" +
+	" \x01(\tR\x06status\"D\n" +
+	"\x10MeetingRequested\x120\n" +
+	"\ameeting\x18\x01 \x01(\v2\x16.ocop.fairs.v1.MeetingR\ameeting\"B\n" +
+	"\x0eMeetingDecided\x120\n" +
+	"\ameeting\x18\x01 \x01(\v2\x16.ocop.fairs.v1.MeetingR\ameetingB4Z2github.com/ocopvn/ocop/proto/ocop/fairs/v1;fairsv1b\x06proto3"
 
 var (
 	file_ocop_fairs_v1_events_proto_rawDescOnce sync.Once
@@ -457,22 +1163,33 @@ func file_ocop_fairs_v1_events_proto_rawDescGZIP() []byte {
 	return file_ocop_fairs_v1_events_proto_rawDescData
 }
 
-var file_ocop_fairs_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_ocop_fairs_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_ocop_fairs_v1_events_proto_goTypes = []any{
-	(*Fair)(nil),        // 0: ocop.fairs.v1.Fair
-	(*FairCreated)(nil), // 1: ocop.fairs.v1.FairCreated
-	(*Booth)(nil),       // 2: ocop.fairs.v1.Booth
-	(*BoothAdded)(nil),  // 3: ocop.fairs.v1.BoothAdded
-	(*BoothBooked)(nil), // 4: ocop.fairs.v1.BoothBooked
+	(*Fair)(nil),                  // 0: ocop.fairs.v1.Fair
+	(*FairCreated)(nil),           // 1: ocop.fairs.v1.FairCreated
+	(*FairPublished)(nil),         // 2: ocop.fairs.v1.FairPublished
+	(*Booth)(nil),                 // 3: ocop.fairs.v1.Booth
+	(*BoothAdded)(nil),            // 4: ocop.fairs.v1.BoothAdded
+	(*BoothBooked)(nil),           // 5: ocop.fairs.v1.BoothBooked
+	(*BookingCancelled)(nil),      // 6: ocop.fairs.v1.BookingCancelled
+	(*ApplicationSubmitted)(nil),  // 7: ocop.fairs.v1.ApplicationSubmitted
+	(*ApplicationDecided)(nil),    // 8: ocop.fairs.v1.ApplicationDecided
+	(*ParticipantRegistered)(nil), // 9: ocop.fairs.v1.ParticipantRegistered
+	(*Meeting)(nil),               // 10: ocop.fairs.v1.Meeting
+	(*MeetingRequested)(nil),      // 11: ocop.fairs.v1.MeetingRequested
+	(*MeetingDecided)(nil),        // 12: ocop.fairs.v1.MeetingDecided
 }
 var file_ocop_fairs_v1_events_proto_depIdxs = []int32{
-	0, // 0: ocop.fairs.v1.FairCreated.fair:type_name -> ocop.fairs.v1.Fair
-	2, // 1: ocop.fairs.v1.BoothAdded.booth:type_name -> ocop.fairs.v1.Booth
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0,  // 0: ocop.fairs.v1.FairCreated.fair:type_name -> ocop.fairs.v1.Fair
+	0,  // 1: ocop.fairs.v1.FairPublished.fair:type_name -> ocop.fairs.v1.Fair
+	3,  // 2: ocop.fairs.v1.BoothAdded.booth:type_name -> ocop.fairs.v1.Booth
+	10, // 3: ocop.fairs.v1.MeetingRequested.meeting:type_name -> ocop.fairs.v1.Meeting
+	10, // 4: ocop.fairs.v1.MeetingDecided.meeting:type_name -> ocop.fairs.v1.Meeting
+	5,  // [5:5] is the sub-list for method output_type
+	5,  // [5:5] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_ocop_fairs_v1_events_proto_init() }
@@ -486,7 +1203,7 @@ func file_ocop_fairs_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ocop_fairs_v1_events_proto_rawDesc), len(file_ocop_fairs_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -299,6 +299,18 @@ func buildQuery(q search.Query) query.Query {
 		t.SetField(fieldGroup)
 		must = append(must, t)
 	}
+	if len(q.Categories) > 0 {
+		var any []query.Query
+		for _, c := range q.Categories {
+			t := bleve.NewTermQuery(c)
+			t.SetField(fieldCategoryKey)
+			any = append(any, t)
+		}
+		must = append(must, bleve.NewDisjunctionQuery(any...))
+	}
+	if len(q.ProductIDs) > 0 {
+		must = append(must, bleve.NewDocIDQuery(q.ProductIDs))
+	}
 	if q.MinStars > 0 {
 		minStars := float64(q.MinStars)
 		r := bleve.NewNumericRangeInclusiveQuery(&minStars, nil, ptr(true), nil)

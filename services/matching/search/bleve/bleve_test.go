@@ -145,3 +145,16 @@ func indexOf(s []string, v string) int {
 	}
 	return len(s) + 1
 }
+
+func TestCategoryAndProductFilters(t *testing.T) {
+	idx := setup(t)
+	hits, err := idx.Search(context.Background(), search.Query{Text: "vải thiều", Categories: []string{"fresh_fruit", "silk"}, Limit: 10})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"fresh", "apart"}, ids(hits))
+	hits, err = idx.Search(context.Background(), search.Query{Text: "vải thiều", ProductIDs: []string{"dried", "noodle"}, Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, []string{"dried"}, ids(hits))
+	hits, err = idx.Search(context.Background(), search.Query{ProductIDs: []string{"noodle", "expired"}, Limit: 10})
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"noodle", "expired"}, ids(hits), "filters alone list what they keep")
+}

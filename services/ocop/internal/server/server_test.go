@@ -361,3 +361,121 @@ func TestRatingWarningReachesProducer(t *testing.T) {
 		return false
 	})
 }
+
+// A fair end to end across services: publishing it tells producers whose
+// products fit; applications, bookings and meetings reach both sides; a
+// demand posted just before the fair gets the fitting exhibitors with their
+// booths and free meeting slots in its answer; matching proposes meetings.
+func TestFairAcrossServices(t *testing.T) {
+	proc := start(t, testkit.DatabaseURL(t), t.TempDir(), "", server.ServiceNames)
+	c := testkit.Client{BaseURL: proc.url}
+	w := world{catalogue: c, demand: c, matching: c}
+	seedCatalogue(t, w)
+	today := time.Now().In(time.FixedZone("ICT", 7*3600))
+	day := func(n int) string { return today.AddDate(0, 0, n).Format("2006-01-02") }
+	organiser := testkit.Token(t, auth.RoleOrganiser, "org-1")
+	prd1 := testkit.Token(t, auth.RoleProducer, "prd-001")
+	buyer := testkit.Token(t, auth.RoleBuyer, "buyer-1")
+
+	fair := map[string]any{"id": "fair-bn", "name": "Hội chợ OCOP Bắc Ninh", "venue": "Quảng trường 3/2", "province": "Bắc Ninh",
+		"lat": 21.27, "lon": 106.19, "starts_on": day(3), "ends_on": day(4), "groups": []string{"thuc_pham"}, "categories": []string{"dried_fruit"},
+		"applications_open_on": day(0), "applications_close_on": day(1), "meeting_slot_minutes": 60, "meeting_day_start": "09:00",
+		"meeting_day_end": "11:00", "meeting_tables": 1}
+	require.Equal(t, http.StatusCreated, c.Do(t, http.MethodPost, "/v1/fairs", fair, organiser).Status)
+	require.Equal(t, http.StatusOK, c.Do(t, http.MethodPost, "/v1/fairs/fair-bn/publish", nil, organiser).Status)
+	testkit.Eventually(t, 30*time.Second, "producers of dried fruit told the fair opens", func() bool {
+		for _, n := range noticesOf(t, c, prd1) {
+			if n.Kind == "fair_published" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, n := range noticesOf(t, c, testkit.Token(t, auth.RoleProducer, "prd-003")) {
+		require.NotEqual(t, "fair_published", n.Kind, "a honey producer is not told of a dried-fruit fair")
+	}
+
+	require.Equal(t, http.StatusOK, c.Do(t, http.MethodPut, "/v1/fairs/fair-bn/booth-types/standard", map[string]any{"price_vnd": 2000000}, organiser).Status)
+	var booth struct{ ID string }
+	c.Do(t, http.MethodPost, "/v1/fairs/fair-bn/booths", map[string]any{"code": "A-01", "type": "standard"}, organiser).JSON(t, &booth)
+	var application struct{ ID string }
+	testkit.Eventually(t, 30*time.Second, "the application accepted once the fairs service knows the product", func() bool {
+		res := c.Do(t, http.MethodPost, "/v1/fairs/fair-bn/applications", map[string]any{"product_ids": []string{"p-dried-1"}}, prd1)
+		res.JSON(t, &application)
+		return res.Status == http.StatusCreated
+	})
+	require.Equal(t, http.StatusOK, c.Do(t, http.MethodPost, "/v1/fairs/fair-bn/applications/"+application.ID+"/approve",
+		map[string]any{"booth_id": booth.ID}, organiser).Status)
+	testkit.Eventually(t, 30*time.Second, "booking confirmed to both sides", func() bool {
+		producerTold, organiserTold := false, false
+		for _, n := range noticesOf(t, c, prd1) {
+			producerTold = producerTold || n.Kind == "booth_booked"
+		}
+		for _, n := range noticesOf(t, c, organiser) {
+			organiserTold = organiserTold || n.Kind == "booth_booked"
+		}
+		return producerTold && organiserTold
+	})
+
+	require.Equal(t, http.StatusCreated, c.Do(t, http.MethodPost, "/v1/fairs/fair-bn/participants", nil, buyer).Status)
+	demandID := postDemand(t, w, buyer)
+	var matches struct {
+		Status         string
+		FairExhibitors []struct {
+			FairName      string   `json:"fair_name"`
+			ProducerID    string   `json:"producer_id"`
+			BoothCode     string   `json:"booth_code"`
+			ProposedSlots []string `json:"proposed_slots"`
+		} `json:"fair_exhibitors"`
+	}
+	testkit.Eventually(t, 30*time.Second, "the demand's answer names the exhibitor", func() bool {
+		res := c.Do(t, http.MethodGet, "/v1/demands/"+demandID+"/matches", nil, buyer)
+		if res.Status != http.StatusOK {
+			return false
+		}
+		res.JSON(t, &matches)
+		return matches.Status == "matched" && len(matches.FairExhibitors) > 0
+	})
+	ex := matches.FairExhibitors[0]
+	require.Equal(t, "prd-001", ex.ProducerID)
+	require.Equal(t, "A-01", ex.BoothCode)
+	require.Equal(t, "Hội chợ OCOP Bắc Ninh", ex.FairName)
+	require.Len(t, ex.ProposedSlots, 3, "2 slots a day, 2 days, the first 3 proposed")
+
+	var proposals struct {
+		Items []struct {
+			DemandID   string   `json:"demand_id"`
+			ProducerID string   `json:"producer_id"`
+			Slots      []string `json:"proposed_slots"`
+		}
+	}
+	c.Do(t, http.MethodGet, "/v1/fairs/fair-bn/meeting-proposals", nil, buyer).JSON(t, &proposals)
+	require.NotEmpty(t, proposals.Items)
+	require.Equal(t, demandID, proposals.Items[0].DemandID)
+
+	var meeting struct{ ID string }
+	res := c.Do(t, http.MethodPost, "/v1/fairs/fair-bn/meetings", map[string]any{"with": "prd-001", "starts_at": ex.ProposedSlots[0]}, buyer)
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	res.JSON(t, &meeting)
+	testkit.Eventually(t, 30*time.Second, "the exhibitor asked to meet", func() bool {
+		for _, n := range noticesOf(t, c, prd1) {
+			if n.Kind == "meeting_requested" {
+				return true
+			}
+		}
+		return false
+	})
+	require.Equal(t, http.StatusOK, c.Do(t, http.MethodPost, "/v1/meetings/"+meeting.ID+"/accept", nil, prd1).Status)
+	testkit.Eventually(t, 30*time.Second, "the meeting scheduled for both sides", func() bool {
+		for _, n := range noticesOf(t, c, buyer) {
+			if n.Kind == "meeting_decided" && n.Data["status"] == "accepted" {
+				return true
+			}
+		}
+		return false
+	})
+	testkit.Eventually(t, 30*time.Second, "the taken slot no longer proposed", func() bool {
+		c.Do(t, http.MethodGet, "/v1/fairs/fair-bn/meeting-proposals", nil, buyer).JSON(t, &proposals)
+		return len(proposals.Items) > 0 && len(proposals.Items[0].Slots) > 0 && proposals.Items[0].Slots[0] != ex.ProposedSlots[0]
+	})
+}
