@@ -36,12 +36,30 @@ type Service struct {
 
 var _ platform.Service = (*Service)(nil)
 
+// Option changes how New builds the service.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock makes the service read the time from now instead of the system
+// clock, so a test can stand on the day a data set was written for: dates
+// needed are refused once past, and demands expire after them.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
 // New migrates the demand schema and returns the service.
-func New(ctx context.Context, deps platform.Deps) (*Service, error) {
+func New(ctx context.Context, deps platform.Deps, opts ...Option) (*Service, error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := pgplatform.Migrate(ctx, deps.Pool, Name, Migrations...); err != nil {
 		return nil, fmt.Errorf("demand: %w", err)
 	}
-	uc := app.New(postgres.New(deps.Pool))
+	uc := app.New(postgres.New(deps.Pool), o.now)
 	return &Service{
 		deps:    deps,
 		app:     uc,

@@ -131,7 +131,7 @@ func TestExpiryClosesDemandsPastTheirDate(t *testing.T) {
 	_, err := b.deps.Pool.Exec(context.Background(), `UPDATE demand.demands SET needed_by = current_date - 3 WHERE id = $1`, id)
 	require.NoError(t, err)
 
-	uc := app.New(postgres.New(b.deps.Pool))
+	uc := app.New(postgres.New(b.deps.Pool), time.Now)
 	n, err := uc.ExpireDemands(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
@@ -240,7 +240,7 @@ func TestQuotesAwardAndDeal(t *testing.T) {
 	// Four months on, one prompt for the third month, once.
 	_, err := b.deps.Pool.Exec(context.Background(), `UPDATE demand.deals SET awarded_at = now() - interval '4 months' WHERE id = $1`, deal.ID)
 	require.NoError(t, err)
-	uc := app.New(postgres.New(b.deps.Pool))
+	uc := app.New(postgres.New(b.deps.Pool), time.Now)
 	n, err := uc.PromptFollowUps(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, 1, n)

@@ -37,31 +37,23 @@ type Demands struct {
 	now  func() time.Time
 }
 
-// New returns the use cases over repo.
-func New(repo Repository) *Demands {
-	return &Demands{repo: repo, now: time.Now}
+// New returns the use cases over repo, reading the time from now.
+func New(repo Repository, now func() time.Time) *Demands {
+	return &Demands{repo: repo, now: func() time.Time {
+		// PostgreSQL keeps microseconds: an instant handed out in a response
+		// or an event must be the one read back later.
+		return now().UTC().Truncate(time.Microsecond)
+	}}
 }
 
 // Post stores a buyer's demand, open unless asDraft; an open demand is
 // announced to matching. A registered buyer's kind is filled in.
 func (s *Demands) Post(ctx context.Context, who auth.Principal, d domain.Demand, asDraft bool) (domain.Demand, error) {
-	if !who.Is(auth.RoleBuyer) {
-		return domain.Demand{}, errs.Errorf(errs.Forbidden, "only buyers post demands: use a buyer token")
-	}
-	d.BuyerID = who.OrgID
-	if d.BuyerKind == "" {
-		if b, err := s.repo.Buyer(ctx, who.OrgID); err == nil {
-			d.BuyerKind = b.Kind
-		}
-	}
-	if d.ID == "" {
-		d.ID = ocop.NewID("d")
-	}
-	if err := s.check(&d); err != nil {
+	if err := s.prepare(ctx, who, &d); err != nil {
 		return domain.Demand{}, err
 	}
-	now := s.now().UTC()
-	d.Status, d.Version, d.PostedAt, d.UpdatedAt = domain.StatusOpen, 1, now, now
+	now := s.now()
+	d.Status, d.Version, d.PostedAt, d.CreatedAt, d.UpdatedAt = domain.StatusOpen, 1, now, now, now
 	if asDraft {
 		d.Status = domain.StatusDraft
 	}
@@ -74,6 +66,29 @@ func (s *Demands) Post(ctx context.Context, who auth.Principal, d domain.Demand,
 		evs = append(evs, ev)
 	}
 	return d, s.repo.CreateDemand(ctx, d, evs)
+}
+
+// Check reports every problem Post would find with d and stores nothing: the
+// API adds them to those it found reading the body, so one answer lists all.
+func (s *Demands) Check(ctx context.Context, who auth.Principal, d domain.Demand) error {
+	return s.prepare(ctx, who, &d)
+}
+
+// prepare makes d the caller's demand, with an id, and checks it.
+func (s *Demands) prepare(ctx context.Context, who auth.Principal, d *domain.Demand) error {
+	if !who.Is(auth.RoleBuyer) {
+		return errs.Errorf(errs.Forbidden, "only buyers post demands: use a buyer token")
+	}
+	d.BuyerID = who.OrgID
+	if d.BuyerKind == "" {
+		if b, err := s.repo.Buyer(ctx, who.OrgID); err == nil {
+			d.BuyerKind = b.Kind
+		}
+	}
+	if d.ID == "" {
+		d.ID = ocop.NewID("d")
+	}
+	return s.check(d)
 }
 
 // check normalises and validates what a buyer may set, with the date
@@ -102,7 +117,7 @@ func (s *Demands) Edit(ctx context.Context, who auth.Principal, id string, chang
 		if err := s.check(d); err != nil {
 			return nil, err
 		}
-		d.UpdatedAt = s.now().UTC()
+		d.UpdatedAt = s.now()
 		if d.Status == domain.StatusDraft {
 			return nil, nil
 		}
@@ -127,7 +142,7 @@ func (s *Demands) Publish(ctx context.Context, who auth.Principal, id string) (d
 		if err := s.check(d); err != nil {
 			return nil, err
 		}
-		now := s.now().UTC()
+		now := s.now()
 		d.Status, d.PostedAt, d.UpdatedAt = domain.StatusOpen, now, now
 		d.Version++
 		ev, err := demandPosted(ctx, *d)
@@ -148,7 +163,7 @@ func (s *Demands) Close(ctx context.Context, who auth.Principal, id, reason stri
 			return nil, errs.Errorf(errs.Conflict, "demand %s is already %s", d.ID, d.Status)
 		}
 		wasOpen := d.Status == domain.StatusOpen
-		d.Status, d.ClosedReason, d.UpdatedAt = domain.StatusClosed, reason, s.now().UTC()
+		d.Status, d.ClosedReason, d.UpdatedAt = domain.StatusClosed, reason, s.now()
 		d.Version++
 		if !wasOpen {
 			return nil, nil
@@ -162,7 +177,7 @@ func (s *Demands) Close(ctx context.Context, who auth.Principal, id, reason stri
 // how many it expired.
 func (s *Demands) ExpireDemands(ctx context.Context) (int, error) {
 	return s.repo.ExpireDemands(ctx, ocop.Today(s.now()), func(d *domain.Demand) (events.Event, error) {
-		d.Status, d.ClosedReason, d.UpdatedAt = domain.StatusExpired, "the date needed has passed", s.now().UTC()
+		d.Status, d.ClosedReason, d.UpdatedAt = domain.StatusExpired, "the date needed has passed", s.now()
 		d.Version++
 		return demandClosed(ctx, *d)
 	})

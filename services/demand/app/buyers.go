@@ -27,7 +27,7 @@ func (s *Demands) RegisterBuyer(ctx context.Context, who auth.Principal, b domai
 	if err := b.Validate(); err != nil {
 		return domain.Buyer{}, err
 	}
-	now := s.now().UTC()
+	now := s.now()
 	b.CreatedAt, b.UpdatedAt = now, now
 	return b, s.repo.CreateBuyer(ctx, b)
 }
@@ -43,7 +43,7 @@ func (s *Demands) UpdateBuyer(ctx context.Context, who auth.Principal, id string
 		if err := b.Validate(); err != nil {
 			return err
 		}
-		b.UpdatedAt = s.now().UTC()
+		b.UpdatedAt = s.now()
 		return nil
 	})
 }

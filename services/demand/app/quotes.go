@@ -40,7 +40,7 @@ func (s *Demands) SubmitQuote(ctx context.Context, who auth.Principal, demandID 
 	if err := v.Err(); err != nil {
 		return domain.Quote{}, err
 	}
-	q.Status, q.SubmittedAt = domain.QuoteSubmitted, s.now().UTC()
+	q.Status, q.SubmittedAt = domain.QuoteSubmitted, s.now()
 	err := s.repo.CreateQuote(ctx, q, func(d domain.Demand, matched []string) ([]events.Event, error) {
 		if d.Status != domain.StatusOpen {
 			return nil, errs.Errorf(errs.Conflict, "demand %s is %s and takes no quotes", d.ID, d.Status)
@@ -81,7 +81,7 @@ func (s *Demands) DecideQuote(ctx context.Context, who auth.Principal, quoteID s
 		if d.Status != domain.StatusOpen {
 			return nil, nil, errs.Errorf(errs.Conflict, "demand %s is %s; its quotes can no longer be decided", d.ID, d.Status)
 		}
-		now := s.now().UTC()
+		now := s.now()
 		if q.Status == to {
 			return nil, nil, nil
 		}
@@ -167,7 +167,7 @@ func (s *Demands) RecordStage(ctx context.Context, who auth.Principal, dealID, s
 		default:
 			return domain.DealStage{}, nil, errs.Errorf(errs.Forbidden, "only the buyer and the producer of deal %s record its steps", d.ID)
 		}
-		now := s.now().UTC()
+		now := s.now()
 		if domain.Further(stage, d.Stage) {
 			d.Stage, d.StageAt = stage, now
 		}
@@ -216,7 +216,7 @@ var FollowUpMonths = []int{1, 3, 6}
 // PromptFollowUps announces each follow-up milestone reached; notifications
 // carry it to both sides. It returns how many prompts it sent.
 func (s *Demands) PromptFollowUps(ctx context.Context) (int, error) {
-	return s.repo.DueFollowUps(ctx, s.now().UTC(), FollowUpMonths, func(d domain.Deal, title string, months int) (events.Event, error) {
+	return s.repo.DueFollowUps(ctx, s.now(), FollowUpMonths, func(d domain.Deal, title string, months int) (events.Event, error) {
 		return events.New(ctx, Source, dealSubject(d.ID), &demandv1.DealFollowUpDue{
 			DealId: d.ID, DemandId: d.DemandID, DemandTitle: title, BuyerId: d.BuyerID, ProducerId: d.ProducerID,
 			Months: int32(months), LastStage: d.Stage,

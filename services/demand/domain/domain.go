@@ -58,9 +58,20 @@ type Demand struct {
 	Status       Status
 	ClosedReason string
 	Version      int64
-	PostedAt     time.Time
-	UpdatedAt    time.Time
+	// PostedAt is when the demand was opened: a draft's is when it was
+	// written until it is published.
+	PostedAt  time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// GroupRule and StarsRule say what group and min_stars accept; the zero
+// values mean "none", so the API, which sees an explicit "" or 0, refuses
+// them with the same words.
+const (
+	GroupRule = "must be null or one of thuc_pham, do_uong, duoc_lieu, thu_cong_my_nghe, sinh_vat_canh, du_lich"
+	StarsRule = "must be null, 3, 4 or 5"
+)
 
 const (
 	maxTitle    = 200
@@ -89,6 +100,11 @@ func (d *Demand) Normalise() {
 	}
 }
 
+// CheckDeliveryPoint records a delivery point outside Vietnam.
+func CheckDeliveryPoint(v *errs.Validation, lat, lon float64) {
+	v.Check(ocop.ValidCoordinates(lat, lon), "delivery_lat", "delivery_lat and delivery_lon must place the delivery point in Vietnam (lat 8–24, lon 102–110)")
+}
+
 // Validate checks every field a buyer sets and reports all that are wrong;
 // an empty id is one the service will assign.
 func (d Demand) Validate() error {
@@ -99,23 +115,27 @@ func (d Demand) Validate() error {
 	v.Check(slices.Contains(ocop.BuyerKinds, d.BuyerKind), "buyer_kind", "must be one of %s", strings.Join(ocop.BuyerKinds, ", "))
 	v.Check(d.Title != "" && utf8.RuneCountInString(d.Title) <= maxTitle, "title", "is required, at most %d characters", maxTitle)
 	v.Check(utf8.RuneCountInString(d.Text) <= maxText, "text", "must be at most %d characters", maxText)
-	v.Check(d.Group == "" || ocop.ValidGroup(d.Group), "group", "must be null or one of thuc_pham, do_uong, duoc_lieu, thu_cong_my_nghe, sinh_vat_canh, du_lich")
+	v.Check(d.Group == "" || ocop.ValidGroup(d.Group), "group", GroupRule)
 	v.Check(d.Quantity > 0 && d.Quantity <= maxQuantity, "quantity", "must be a positive quantity in the demand's unit")
 	_, knownUnit := ocop.NormaliseUnit(d.Unit)
 	v.Check(knownUnit, "unit", "must be one of %s", strings.Join(ocop.Units, ", "))
 	if d.MaxPriceVND != nil {
 		v.Check(*d.MaxPriceVND > 0 && *d.MaxPriceVND <= maxPriceVND, "max_price_vnd", "must be a positive price in đồng per unit, or null")
 	}
-	v.Check(d.MinStars == 0 || (d.MinStars >= ocop.MinStars && d.MinStars <= ocop.MaxStars), "min_stars", "must be null, 3, 4 or 5")
+	v.Check(d.MinStars == 0 || (d.MinStars >= ocop.MinStars && d.MinStars <= ocop.MaxStars), "min_stars", StarsRule)
 	for _, c := range d.RequiredCertifications {
 		if !ocop.ValidCertification(c) {
 			v.Add("required_certifications", "unknown certification %q: use %s", c, strings.Join(ocop.Certifications, ", "))
 			break
 		}
 	}
-	if p, ok := ocop.LookupProvince(d.DeliveryProvince); !ok || p.Name != d.DeliveryProvince {
-		v.Add("delivery_province", "must be a province of the 34-province map (or a pre-2025 name such as Bắc Giang)")
+	province, ok := ocop.LookupProvince(d.DeliveryProvince)
+	knownProvince := ok && province.Name == d.DeliveryProvince
+	v.Check(knownProvince, "delivery_province", "must be a province of the 34-province map (or a pre-2025 name such as Bắc Giang)")
+	// Without a point of its own a demand delivers to its province's centre;
+	// an unknown province has none, and its own error says all there is.
+	if knownProvince || d.DeliveryLat != 0 || d.DeliveryLon != 0 {
+		CheckDeliveryPoint(&v, d.DeliveryLat, d.DeliveryLon)
 	}
-	v.Check(ocop.ValidCoordinates(d.DeliveryLat, d.DeliveryLon), "delivery_lat", "delivery_lat and delivery_lon must place the delivery point in Vietnam (lat 8–24, lon 102–110)")
 	return v.Err()
 }

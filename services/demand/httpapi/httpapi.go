@@ -69,8 +69,8 @@ type demandRequest struct {
 	MinStars               *int     `json:"min_stars"`
 	RequiredCertifications []string `json:"required_certifications"`
 	DeliveryProvince       string   `json:"delivery_province"`
-	DeliveryLat            float64  `json:"delivery_lat"`
-	DeliveryLon            float64  `json:"delivery_lon"`
+	DeliveryLat            *float64 `json:"delivery_lat"`
+	DeliveryLon            *float64 `json:"delivery_lon"`
 	NeededBy               *string  `json:"needed_by"`
 	Public                 bool     `json:"public"`
 	// Status "draft" keeps the demand from matching until it is published.
@@ -98,6 +98,7 @@ type demandJSON struct {
 	ClosedReason           string    `json:"closed_reason,omitempty"`
 	Version                int64     `json:"version"`
 	PostedAt               time.Time `json:"posted_at"`
+	CreatedAt              time.Time `json:"created_at"`
 	UpdatedAt              time.Time `json:"updated_at"`
 }
 
@@ -107,7 +108,7 @@ func toJSON(d domain.Demand) demandJSON {
 		Unit: d.Unit, MaxPriceVND: d.MaxPriceVND, RequiredCertifications: d.RequiredCertifications,
 		DeliveryProvince: d.DeliveryProvince, DeliveryLat: d.DeliveryLat, DeliveryLon: d.DeliveryLon,
 		Public: d.Public, Status: string(d.Status), ClosedReason: d.ClosedReason, Version: d.Version,
-		PostedAt: d.PostedAt, UpdatedAt: d.UpdatedAt,
+		PostedAt: d.PostedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	if out.RequiredCertifications == nil {
 		out.RequiredCertifications = []string{}
@@ -138,29 +139,35 @@ func (a *API) post(c echo.Context) error {
 	d := domain.Demand{
 		ID: req.ID, BuyerKind: req.BuyerKind, Title: req.Title, Text: req.Text, Quantity: req.Quantity, Unit: req.Unit,
 		MaxPriceVND: req.MaxPriceVND, RequiredCertifications: req.RequiredCertifications,
-		DeliveryProvince: req.DeliveryProvince, DeliveryLat: req.DeliveryLat, DeliveryLon: req.DeliveryLon,
-		Public: req.Public,
-	}
-	if req.Group != nil {
-		d.Group = *req.Group
+		DeliveryProvince: req.DeliveryProvince, Public: req.Public,
 	}
 	var v errs.Validation
+	if req.Group != nil {
+		d.Group = *req.Group
+		v.Check(d.Group != "", "group", domain.GroupRule)
+	}
 	if req.MinStars != nil {
 		d.MinStars = *req.MinStars
-		v.Check(d.MinStars != 0, "min_stars", "must be null, 3, 4 or 5")
+		v.Check(d.MinStars != 0, "min_stars", domain.StarsRule)
 	}
 	if req.NeededBy != nil {
-		t, err := time.Parse(ocop.DateLayout, *req.NeededBy)
-		if err != nil {
-			v.Add("needed_by", "must be a date written YYYY-MM-DD, not %q", *req.NeededBy)
-		} else {
-			d.NeededBy = &t
-		}
+		d.NeededBy = parseDate(&v, "needed_by", *req.NeededBy)
+	}
+	switch {
+	case req.DeliveryLat == nil && req.DeliveryLon == nil:
+		// The domain delivers to the province's centre.
+	case req.DeliveryLat == nil:
+		v.Add("delivery_lat", "give delivery_lat with delivery_lon, or neither to deliver to the province's centre")
+	case req.DeliveryLon == nil:
+		v.Add("delivery_lon", "give delivery_lon with delivery_lat, or neither to deliver to the province's centre")
+	default:
+		d.DeliveryLat, d.DeliveryLon = *req.DeliveryLat, *req.DeliveryLon
+		// Checked as given: the domain would read 0, 0 as "no point".
+		domain.CheckDeliveryPoint(&v, d.DeliveryLat, d.DeliveryLon)
 	}
 	v.Check(req.Status == "" || req.Status == "draft" || req.Status == "open", "status", "must be draft or open (the default)")
-	if err := v.Err(); err != nil {
-		d.Normalise()
-		v.Merge("", d.Validate())
+	if v.Err() != nil {
+		v.Merge("", a.app.Check(ctx, who, d))
 		return v.Err()
 	}
 	posted, err := a.app.Post(ctx, who, d, req.Status == "draft")
@@ -169,6 +176,16 @@ func (a *API) post(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/demands/"+posted.ID)
 	return c.JSON(http.StatusCreated, toJSON(posted))
+}
+
+// parseDate reads an ISO date, recording a field error when it is not one.
+func parseDate(v *errs.Validation, field, s string) *time.Time {
+	t, err := time.Parse(ocop.DateLayout, s)
+	if err != nil {
+		v.Add(field, "must be a date written YYYY-MM-DD, not %q", s)
+		return nil
+	}
+	return &t
 }
 
 func (a *API) get(c echo.Context) error {

@@ -50,11 +50,13 @@ func (a *API) patch(c echo.Context) error {
 	var v errs.Validation
 	var neededBy *time.Time
 	if req.NeededBy.Set && !req.NeededBy.Null {
-		t, err := time.Parse(ocop.DateLayout, req.NeededBy.Value)
-		if err != nil {
-			v.Add("needed_by", "must be a date written YYYY-MM-DD, not %q", req.NeededBy.Value)
-		}
-		neededBy = &t
+		neededBy = parseDate(&v, "needed_by", req.NeededBy.Value)
+	}
+	v.Check(!req.Group.Set || req.Group.Null || req.Group.Value != "", "group", domain.GroupRule)
+	v.Check(!req.MinStars.Set || req.MinStars.Null || req.MinStars.Value != 0, "min_stars", domain.StarsRule)
+	if req.DeliveryLat != nil && req.DeliveryLon != nil {
+		// Checked as given: the domain would read 0, 0 as "no point".
+		domain.CheckDeliveryPoint(&v, *req.DeliveryLat, *req.DeliveryLon)
 	}
 	if err := v.Err(); err != nil {
 		return err

@@ -43,15 +43,20 @@ func New(pool *pgxpool.Pool) *Repository {
 	return &Repository{pool: pool, outbox: events.NewOutbox(Schema)}
 }
 
-const columns = `id, buyer_id, buyer_kind, title, text, "group", quantity, unit, max_price_vnd, min_stars,
+// columns are those every change writes, in the order of args; allColumns
+// adds created_at, which only CreateDemand writes.
+const (
+	columns = `id, buyer_id, buyer_kind, title, text, "group", quantity, unit, max_price_vnd, min_stars,
 	required_certifications, delivery_province, delivery_lat, delivery_lon, needed_by, public, status, closed_reason,
 	version, posted_at, updated_at`
+	allColumns = columns + `, created_at`
+)
 
 func scan(row pgx.Row) (domain.Demand, error) {
 	var d domain.Demand
 	err := row.Scan(&d.ID, &d.BuyerID, &d.BuyerKind, &d.Title, &d.Text, &d.Group, &d.Quantity, &d.Unit, &d.MaxPriceVND,
 		&d.MinStars, &d.RequiredCertifications, &d.DeliveryProvince, &d.DeliveryLat, &d.DeliveryLon, &d.NeededBy,
-		&d.Public, &d.Status, &d.ClosedReason, &d.Version, &d.PostedAt, &d.UpdatedAt)
+		&d.Public, &d.Status, &d.ClosedReason, &d.Version, &d.PostedAt, &d.UpdatedAt, &d.CreatedAt)
 	return d, err
 }
 
@@ -64,8 +69,9 @@ func args(d domain.Demand) []any {
 // CreateDemand implements app.Repository.
 func (r *Repository) CreateDemand(ctx context.Context, d domain.Demand, evs []events.Event) error {
 	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO demand.demands (`+columns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`, args(d)...)
+		_, err := tx.Exec(ctx, `INSERT INTO demand.demands (`+allColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+			append(args(d), d.CreatedAt)...)
 		if pgplatform.IsUniqueViolation(err, "demands_pkey") {
 			return errs.Errorf(errs.Conflict, "demand %s already exists", d.ID)
 		}
@@ -90,7 +96,7 @@ func writeDemand(ctx context.Context, tx pgx.Tx, d domain.Demand) error {
 }
 
 func lockDemand(ctx context.Context, tx pgx.Tx, id string) (domain.Demand, error) {
-	d, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM demand.demands WHERE id = $1 FOR UPDATE`, id))
+	d, err := scan(tx.QueryRow(ctx, `SELECT `+allColumns+` FROM demand.demands WHERE id = $1 FOR UPDATE`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, errs.Errorf(errs.NotFound, "no demand %s", id)
 	}
@@ -129,7 +135,7 @@ func (r *Repository) UpdateDemand(ctx context.Context, id string, fn func(*domai
 
 // Demand implements app.Repository.
 func (r *Repository) Demand(ctx context.Context, id string) (domain.Demand, error) {
-	d, err := scan(r.pool.QueryRow(ctx, `SELECT `+columns+` FROM demand.demands WHERE id = $1`, id))
+	d, err := scan(r.pool.QueryRow(ctx, `SELECT `+allColumns+` FROM demand.demands WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, errs.Errorf(errs.NotFound, "no demand %s", id)
 	}
@@ -165,7 +171,7 @@ func (r *Repository) List(ctx context.Context, f app.ListFilter) ([]domain.Deman
 	if f.After != nil {
 		and("(posted_at, id) < (" + arg(f.After.PostedAt) + ", " + arg(f.After.ID) + ")")
 	}
-	rows, err := r.pool.Query(ctx, `SELECT `+columns+` FROM demand.demands`+where+
+	rows, err := r.pool.Query(ctx, `SELECT `+allColumns+` FROM demand.demands`+where+
 		` ORDER BY posted_at DESC, id DESC LIMIT `+arg(f.Limit), a...)
 	if err != nil {
 		return nil, fmt.Errorf("listing demands: %w", err)
@@ -177,7 +183,7 @@ func (r *Repository) List(ctx context.Context, f app.ListFilter) ([]domain.Deman
 func (r *Repository) ExpireDemands(ctx context.Context, today time.Time, fn func(*domain.Demand) (events.Event, error)) (int, error) {
 	n := 0
 	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+columns+` FROM demand.demands
+		rows, err := tx.Query(ctx, `SELECT `+allColumns+` FROM demand.demands
 			WHERE status = 'open' AND needed_by < $1 ORDER BY id FOR UPDATE SKIP LOCKED`, today)
 		if err != nil {
 			return fmt.Errorf("finding demands past their date: %w", err)
