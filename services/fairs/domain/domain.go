@@ -119,6 +119,7 @@ const (
 	maxDescription = 5000
 	maxCode        = 20
 	maxBoothSide   = 200
+	maxBoothMetres = 100
 	maxPriceVND    = 1_000_000_000_000
 	maxHallCells   = 200
 )

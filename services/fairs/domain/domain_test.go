@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,13 @@ func TestFairRules(t *testing.T) {
 		field  string
 	}{
 		"no name":               {func(f *Fair) { f.Name = "" }, "name"},
+		"no venue":              {func(f *Fair) { f.Venue = "" }, "venue"},
+		"bad id":                {func(f *Fair) { f.ID = "Fair BN" }, "id"},
+		"long description":      {func(f *Fair) { f.Description = strings.Repeat("x", maxDescription+1) }, "description"},
+		"no start":              {func(f *Fair) { f.StartsOn = time.Time{} }, "starts_on"},
+		"no end":                {func(f *Fair) { f.EndsOn = time.Time{} }, "ends_on"},
+		"longer than 60 days":   {func(f *Fair) { f.EndsOn = day("2027-02-09") }, "ends_on"},
+		"no longitude":          {func(f *Fair) { f.Lon = 0 }, "lat"},
 		"unknown province":      {func(f *Fair) { f.Province = "Atlantis" }, "province"},
 		"abroad":                {func(f *Fair) { f.Lat = 48 }, "lat"},
 		"ends before":           {func(f *Fair) { f.EndsOn = day("2026-12-01"); f.ApplicationsCloseOn = day("2026-11-30") }, "ends_on"},
@@ -76,6 +84,26 @@ func TestFairRules(t *testing.T) {
 				t.Fatalf("fields = %v, want [%s]", got, tc.field)
 			}
 		})
+	}
+}
+
+func TestFairListsEveryBadField(t *testing.T) {
+	f := Fair{ID: "Bad ID", Province: "Atlantis", Lat: 48, Lon: 2, Groups: []string{"food"}}
+	f.Normalise(day("2026-11-01"))
+	want := []string{"ends_on", "groups", "id", "lat", "name", "province", "starts_on", "venue"}
+	if got := fields(t, f.Validate()); !slices.Equal(got, want) {
+		t.Fatalf("fields = %v, want %v", got, want)
+	}
+}
+
+func TestProvinceIsStoredByItsCurrentName(t *testing.T) {
+	f := validFair()
+	if f.Province != "Bắc Ninh" {
+		t.Fatalf("Bắc Giang merged into Bắc Ninh in 2025, got %q", f.Province)
+	}
+	f.Province = "Bắc Giang"
+	if got := fields(t, f.Validate()); !slices.Equal(got, []string{"province"}) {
+		t.Fatalf("an un-normalised pre-2025 name is not stored: fields = %v", got)
 	}
 }
 
@@ -145,6 +173,42 @@ func TestBoothPlacement(t *testing.T) {
 	bad := Booth{Code: "", Type: "tent", PriceVND: -1, HallID: "h", W: 0}
 	if got := fields(t, bad.Validate()); !slices.Equal(got, []string{"code", "price_vnd", "type", "w"}) {
 		t.Fatalf("fields = %v", got)
+	}
+}
+
+func TestBoothRules(t *testing.T) {
+	metres := func(m float64) *float64 { return &m }
+	cases := map[string]struct {
+		change func(*Booth)
+		field  string
+	}{
+		"no code":          {func(b *Booth) { b.Code = "" }, "code"},
+		"long code":        {func(b *Booth) { b.Code = strings.Repeat("A", maxCode+1) }, "code"},
+		"unknown type":     {func(b *Booth) { b.Type = "tent" }, "type"},
+		"negative price":   {func(b *Booth) { b.PriceVND = -1 }, "price_vnd"},
+		"absurd price":     {func(b *Booth) { b.PriceVND = maxPriceVND + 1 }, "price_vnd"},
+		"zero width":       {func(b *Booth) { b.WidthM = metres(0) }, "width_m"},
+		"negative depth":   {func(b *Booth) { b.DepthM = metres(-3) }, "depth_m"},
+		"huge width":       {func(b *Booth) { b.WidthM = metres(maxBoothMetres + 1) }, "width_m"},
+		"off the grid":     {func(b *Booth) { b.HallID, b.X, b.W, b.H = "h", -1, 1, 1 }, "x"},
+		"no size on grid":  {func(b *Booth) { b.HallID = "h" }, "w"},
+		"too big for grid": {func(b *Booth) { b.HallID, b.W, b.H = "h", maxBoothSide+1, 1 }, "w"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			b := Booth{Code: " a-01 ", Type: "corner", PriceVND: 4_000_000, WidthM: metres(3), DepthM: metres(3)}
+			b.Normalise()
+			if b.Code != "A-01" {
+				t.Fatalf("code normalised to %q", b.Code)
+			}
+			if err := b.Validate(); err != nil {
+				t.Fatalf("the valid booth: %v", err)
+			}
+			tc.change(&b)
+			if got := fields(t, b.Validate()); !slices.Equal(got, []string{tc.field}) {
+				t.Fatalf("fields = %v, want [%s]", got, tc.field)
+			}
+		})
 	}
 }
 

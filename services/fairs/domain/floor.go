@@ -86,6 +86,9 @@ type Booth struct {
 	PriceVND int64
 	// X, Y, W and H place the booth on its hall's grid.
 	X, Y, W, H int
+	// WidthM and DepthM are the stand's size in metres, what an exhibitor
+	// pays for ("gian 3×3 m"); nil when the organiser has not given it.
+	WidthM, DepthM *float64
 	// Booking is the confirmed booking holding the booth, if any.
 	Booking   *Booking
 	CreatedAt time.Time
@@ -100,6 +103,8 @@ func (b Booth) Validate() error {
 	v.Check(b.Code != "" && utf8.RuneCountInString(b.Code) <= maxCode, "code", "is required, at most %d characters (e.g. A-01)", maxCode)
 	v.Check(slices.Contains(BoothTypes, b.Type), "type", "must be one of %s", strings.Join(BoothTypes, ", "))
 	v.Check(b.PriceVND >= 0 && b.PriceVND <= maxPriceVND, "price_vnd", "must be a price in đồng, or 0 for the booth type's price")
+	v.Check(b.WidthM == nil || (*b.WidthM > 0 && *b.WidthM <= maxBoothMetres), "width_m", "must be more than 0 and at most %d metres, or left out", maxBoothMetres)
+	v.Check(b.DepthM == nil || (*b.DepthM > 0 && *b.DepthM <= maxBoothMetres), "depth_m", "must be more than 0 and at most %d metres, or left out", maxBoothMetres)
 	if b.HallID != "" {
 		v.Check(b.X >= 0 && b.Y >= 0, "x", "x and y must be 0 or more")
 		v.Check(b.W >= 1 && b.H >= 1 && b.W <= maxBoothSide && b.H <= maxBoothSide, "w", "w and h must be 1 or more grid cells")

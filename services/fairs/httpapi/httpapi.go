@@ -111,6 +111,8 @@ type boothJSON struct {
 	Y        int          `json:"y"`
 	W        int          `json:"w"`
 	H        int          `json:"h"`
+	WidthM   *float64     `json:"width_m"`
+	DepthM   *float64     `json:"depth_m"`
 	Status   string       `json:"status"`
 	Booking  *bookingJSON `json:"booking"`
 }
@@ -163,7 +165,7 @@ func toBookingJSON(b domain.Booking) *bookingJSON {
 
 func toBoothJSON(b domain.Booth) boothJSON {
 	out := boothJSON{ID: b.ID, FairID: b.FairID, HallID: b.HallID, Code: b.Code, Type: b.Type, PriceVND: b.PriceVND,
-		X: b.X, Y: b.Y, W: b.W, H: b.H, Status: "available"}
+		X: b.X, Y: b.Y, W: b.W, H: b.H, WidthM: b.WidthM, DepthM: b.DepthM, Status: "available"}
 	if b.Booking != nil {
 		out.Status = "booked"
 		out.Booking = toBookingJSON(*b.Booking)
@@ -347,20 +349,22 @@ func (a *API) addBooth(c echo.Context) error {
 		return err
 	}
 	var req struct {
-		Code     string `json:"code"`
-		Type     string `json:"type"`
-		PriceVND int64  `json:"price_vnd"`
-		HallID   string `json:"hall_id"`
-		X        int    `json:"x"`
-		Y        int    `json:"y"`
-		W        int    `json:"w"`
-		H        int    `json:"h"`
+		Code     string   `json:"code"`
+		Type     string   `json:"type"`
+		PriceVND int64    `json:"price_vnd"`
+		HallID   string   `json:"hall_id"`
+		X        int      `json:"x"`
+		Y        int      `json:"y"`
+		W        int      `json:"w"`
+		H        int      `json:"h"`
+		WidthM   *float64 `json:"width_m"`
+		DepthM   *float64 `json:"depth_m"`
 	}
 	if err := httpserver.DecodeJSON(c, &req); err != nil {
 		return err
 	}
 	b, err := a.app.AddBooth(ctx, p, c.Param("id"), domain.Booth{Code: req.Code, Type: req.Type, PriceVND: req.PriceVND,
-		HallID: req.HallID, X: req.X, Y: req.Y, W: req.W, H: req.H})
+		HallID: req.HallID, X: req.X, Y: req.Y, W: req.W, H: req.H, WidthM: req.WidthM, DepthM: req.DepthM})
 	if err != nil {
 		return err
 	}

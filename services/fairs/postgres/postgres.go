@@ -183,7 +183,7 @@ func (t *tx) SaveBoothType(ctx context.Context, bt domain.BoothType) error {
 
 func (t *tx) Booths(ctx context.Context, fairID string) ([]domain.Booth, error) {
 	rows, err := t.tx.Query(ctx, `SELECT b.id, b.fair_id, coalesce(b.hall_id, ''), b.code, b.type, b.price_vnd, b.x, b.y, b.w, b.h,
-			b.created_at, k.id, k.producer_id, k.booked_at, k.application_id
+			nullif(b.width_m, 0), nullif(b.depth_m, 0), b.created_at, k.id, k.producer_id, k.booked_at, k.application_id
 		FROM fairs.booths b LEFT JOIN fairs.bookings k ON k.booth_id = b.id AND k.status = 'confirmed'
 		WHERE b.fair_id = $1 ORDER BY b.code`, fairID)
 	if err != nil {
@@ -196,7 +196,7 @@ func (t *tx) Booths(ctx context.Context, fairID string) ([]domain.Booth, error) 
 			bookedAt            *time.Time
 			applicationID       *string
 		)
-		if err := row.Scan(&b.ID, &b.FairID, &b.HallID, &b.Code, &b.Type, &b.PriceVND, &b.X, &b.Y, &b.W, &b.H, &b.CreatedAt,
+		if err := row.Scan(&b.ID, &b.FairID, &b.HallID, &b.Code, &b.Type, &b.PriceVND, &b.X, &b.Y, &b.W, &b.H, &b.WidthM, &b.DepthM, &b.CreatedAt,
 			&bookingID, &producer, &bookedAt, &applicationID); err != nil {
 			return b, err
 		}
@@ -215,8 +215,10 @@ func (t *tx) InsertBooth(ctx context.Context, b domain.Booth) error {
 	if b.HallID != "" {
 		hall = &b.HallID
 	}
+	// A size not given is 0 in the table and nil in Go.
 	_, err := t.tx.Exec(ctx, `INSERT INTO fairs.booths (id, fair_id, hall_id, code, type, price_vnd, width_m, depth_m, x, y, w, h, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $9, $10, $11)`, b.ID, b.FairID, hall, b.Code, b.Type, b.PriceVND, b.X, b.Y, b.W, b.H, b.CreatedAt)
+		VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::double precision, 0), coalesce($8::double precision, 0), $9, $10, $11, $12, $13)`,
+		b.ID, b.FairID, hall, b.Code, b.Type, b.PriceVND, b.WidthM, b.DepthM, b.X, b.Y, b.W, b.H, b.CreatedAt)
 	if pgplatform.IsUniqueViolation(err, "booths_code_unique") {
 		return errs.Errorf(errs.Conflict, "fair %s already has a booth %s", b.FairID, b.Code)
 	}
