@@ -125,3 +125,13 @@ func DistanceKm(lat1, lon1, lat2, lon2 float64) float64 {
 func ValidCoordinates(lat, lon float64) bool {
 	return lat >= 8 && lat <= 24 && lon >= 102 && lon <= 110
 }
+
+// ProvinceAliases returns the other names people write for a province
+// (folded, e.g. "saigon"), each with the current province's name.
+func ProvinceAliases() map[string]string {
+	out := make(map[string]string, len(provinceAliases))
+	for alias, name := range provinceAliases {
+		out[alias] = name
+	}
+	return out
+}

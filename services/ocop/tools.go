@@ -202,7 +202,7 @@ with no filters and no re-ranking.`,
 					return err
 				}
 			}
-			index, err := bleve.OpenInMemory()
+			index, err := bleve.OpenTemporary()
 			if err != nil {
 				return err
 			}

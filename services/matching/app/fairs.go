@@ -284,14 +284,12 @@ func (m *Matching) rankExhibitors(ctx context.Context, f postgres.Fair, d rank.D
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q := rank.Query(d, ocop.Today(m.now()))
-	q.ProductIDs = ids
-	hits, err := m.matcher.Index.Search(ctx, q)
+	ranked, err := m.matcher.MatchAmong(ctx, d, ocop.Today(m.now()), ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []Proposal
-	for _, mt := range rank.OnePerProducer(m.matcher.Ranker.Rank(d, hits, ocop.Today(m.now())), limit) {
+	for _, mt := range rank.OnePerProducer(ranked, limit) {
 		out = append(out, Proposal{
 			FairID: f.ID, BuyerID: d.BuyerID, DemandID: d.ID, ProducerID: mt.ProducerID, ProductID: mt.ProductID,
 			BoothCode: booth[mt.ProducerID], Score: mt.Score, Reasons: mt.Reasons,

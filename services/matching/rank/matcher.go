@@ -2,14 +2,21 @@ package rank
 
 import (
 	"context"
+	"sort"
 	"time"
 
+	"github.com/ocopvn/ocop/services/matching/lexicon"
 	"github.com/ocopvn/ocop/services/matching/search"
 )
 
 // candidates is how many hits ranking re-orders: enough that a product the
 // engine scores modestly but that fits every constraint is still seen.
 const candidates = 200
+
+// kindRetrieval is the least weight a named kind needs for its products to
+// be fetched whatever their words: "minibar items … green tea, a savoury
+// snack" names products the buyer's words may not spell.
+const kindRetrieval = 0.5
 
 // Matcher finds and ranks the products for a demand: the engine retrieves
 // by text under the hard constraints, the Ranker orders. The service and
@@ -19,10 +26,11 @@ type Matcher struct {
 	Ranker Ranker
 }
 
-// Query is the engine query for a demand on a day.
-func Query(d Demand, on time.Time) search.Query {
+// Query is the engine query for a demand on a day, given what its words ask.
+func Query(d Demand, in lexicon.Intent, on time.Time) search.Query {
 	return search.Query{
-		Text:           d.Title + "\n" + d.Text,
+		Text:           in.Text,
+		Terms:          in.Terms,
 		Group:          d.Group,
 		MinStars:       d.MinStars,
 		Certifications: d.RequiredCertifications,
@@ -33,11 +41,59 @@ func Query(d Demand, on time.Time) search.Query {
 
 // Match returns the ranked products for d, best first.
 func (m Matcher) Match(ctx context.Context, d Demand, on time.Time) ([]Match, error) {
-	hits, err := m.Index.Search(ctx, Query(d, on))
+	return m.MatchAmong(ctx, d, on, nil)
+}
+
+// MatchAmong ranks only the given products (a fair's exhibits); nil means all.
+func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, productIDs []string) ([]Match, error) {
+	in := Read(d)
+	q := Query(d, in, on)
+	q.ProductIDs = productIDs
+	hits, err := m.Index.Search(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	return m.Ranker.Rank(d, hits, on), nil
+	var kinds []string
+	for c, w := range in.Categories {
+		if w >= kindRetrieval {
+			kinds = append(kinds, c)
+		}
+	}
+	sort.Strings(kinds)
+	var places []string
+	for _, o := range in.Origins {
+		places = append(places, o.Name)
+	}
+	// Products of the kinds named, and products from the places named, are
+	// fetched whatever their words: the text may not spell them.
+	for _, extra := range []search.Query{{Categories: kinds}, {Places: places}} {
+		if len(extra.Categories) == 0 && len(extra.Places) == 0 {
+			continue
+		}
+		more := q
+		more.Categories, more.Places, more.TextOptional = extra.Categories, extra.Places, true
+		found, err := m.Index.Search(ctx, more)
+		if err != nil {
+			return nil, err
+		}
+		hits = mergeHits(hits, found)
+	}
+	return m.Ranker.Rank(d, in, hits, on), nil
+}
+
+// mergeHits joins two answers to the same text: the engine scores a product
+// the same in both, so a product in both keeps that score once.
+func mergeHits(a, b []search.Hit) []search.Hit {
+	seen := make(map[string]bool, len(a))
+	for _, h := range a {
+		seen[h.ID] = true
+	}
+	for _, h := range b {
+		if !seen[h.ID] {
+			a = append(a, h)
+		}
+	}
+	return a
 }
 
 // OnePerProducer keeps each producer's best match, at most n of them: a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ocopvn/ocop/pkg/ocop"
+	"github.com/ocopvn/ocop/services/matching/lexicon"
 	"github.com/ocopvn/ocop/services/matching/search"
 )
 
@@ -35,6 +36,7 @@ type Demand struct {
 // so a score reads as a share of a perfect match.
 type Weights struct {
 	Text           float64 // how well the product's words answer the buyer's
+	Kind           float64 // whether its category is a kind the buyer's words name
 	Capacity       float64 // monthly capacity against the quantity asked
 	Price          float64 // price against the buyer's ceiling
 	Distance       float64 // producer to delivery point
@@ -43,17 +45,19 @@ type Weights struct {
 	Responsiveness float64 // share of past matches the producer answered
 }
 
-// DefaultWeights are the weights the service and `ocop eval` use. Text
-// dominates: the right product from a distant 3-star producer beats the wrong
-// product next door. The rest separate the right products from each other.
+// DefaultWeights are the weights the service and `ocop eval` use. What the
+// product is (its words and its kind) dominates: the right product from a
+// distant 3-star producer beats the wrong product next door. The rest
+// separate the right products from each other.
 var DefaultWeights = Weights{
-	Text:           0.55,
-	Capacity:       0.12,
+	Text:           0.35,
+	Kind:           0.25,
+	Capacity:       0.10,
 	Price:          0.08,
-	Distance:       0.07,
-	Stars:          0.08,
+	Distance:       0.08,
+	Stars:          0.06,
 	Certifications: 0.05,
-	Responsiveness: 0.05,
+	Responsiveness: 0.03,
 }
 
 // Match is one ranked product with its score (0..1) and reasons.
@@ -77,20 +81,22 @@ type Ranker struct {
 }
 
 // Rank scores every eligible hit and returns them best first. on is the day
-// ratings must be valid on (today in service, the data set's as_of in eval).
-func (r Ranker) Rank(d Demand, hits []search.Hit, on time.Time) []Match {
+// ratings must be valid on (today in service, the data set's as_of in eval);
+// in is what the demand's words ask for (see Read).
+func (r Ranker) Rank(d Demand, in lexicon.Intent, hits []search.Hit, on time.Time) []Match {
 	maxText := 0.0
 	for _, h := range hits {
 		maxText = math.Max(maxText, h.Score)
 	}
+	reachable := reachableQuantity(d, in, hits, on)
 	matches := make([]Match, 0, len(hits))
 	for _, h := range hits {
 		if !Eligible(d, h.Document, on) {
 			continue
 		}
-		s := r.score(d, h, maxText)
+		s := r.score(d, in, h, maxText, reachable)
 		matches = append(matches, Match{
-			Score: s.total(r.Weights), ProductID: h.ID, ProducerID: h.ProducerID, Reasons: s.reasons, Product: h.Document,
+			Score: s.total(r.Weights) * s.factor, ProductID: h.ID, ProducerID: h.ProducerID, Reasons: s.reasons, Product: h.Document,
 		})
 	}
 	sort.SliceStable(matches, func(i, j int) bool {
@@ -125,19 +131,27 @@ func Eligible(d Demand, p search.Document, on time.Time) bool {
 	if err != nil || !ocop.RatingValidOn(expires, on) {
 		return false
 	}
-	return deliverableBy(p.SeasonalMonths, on, d.NeededBy)
+	return deliverableBy(p.SeasonalMonths, p.ShelfLifeDays, on, d.NeededBy)
 }
 
 // deliverableBy reports whether a product in season in months can be
-// delivered between on and neededBy (any month of the window will do).
-func deliverableBy(months []int, on, neededBy time.Time) bool {
+// delivered between on and neededBy (any month of the window will do). A
+// perishable product must also still keep on the day needed: fresh lychee
+// picked in June is no answer for a Christmas order, frozen lychee is.
+func deliverableBy(months []int, shelfLifeDays *int, on, neededBy time.Time) bool {
 	if len(months) == 0 || neededBy.IsZero() {
 		return true
 	}
 	if neededBy.Before(on) {
 		return ocop.InSeason(months, neededBy.Month())
 	}
-	m := time.Date(on.Year(), on.Month(), 1, 0, 0, 0, 0, time.UTC)
+	from := on
+	if shelfLifeDays != nil {
+		if freshest := neededBy.AddDate(0, 0, -*shelfLifeDays); freshest.After(from) {
+			from = freshest
+		}
+	}
+	m := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 12 && !m.After(neededBy); i++ {
 		if ocop.InSeason(months, m.Month()) {
 			return true
@@ -148,35 +162,52 @@ func deliverableBy(months []int, on, neededBy time.Time) bool {
 }
 
 type signals struct {
-	text, capacity, price, distance, stars, certs, responsiveness float64
-	reasons                                                       []string
+	text, kind, capacity, price, distance, stars, certs, responsiveness float64
+	// factor multiplies the total for constraints of the buyer's words.
+	factor  float64
+	reasons []string
 }
 
 func (s signals) total(w Weights) float64 {
-	return w.Text*s.text + w.Capacity*s.capacity + w.Price*s.price + w.Distance*s.distance +
+	return w.Text*s.text + w.Kind*s.kind + w.Capacity*s.capacity + w.Price*s.price + w.Distance*s.distance +
 		w.Stars*s.stars + w.Certifications*s.certs + w.Responsiveness*s.responsiveness
 }
 
-func (r Ranker) score(d Demand, h search.Hit, maxText float64) signals {
+func (r Ranker) score(d Demand, in lexicon.Intent, h search.Hit, maxText, reachable float64) signals {
 	p := h.Document
 	var s signals
 	if maxText > 0 {
-		s.text = h.Score / maxText
+		s.text = math.Sqrt(h.Score / maxText)
 	}
+
+	s.factor = 1
+	var kindReason string
+	if s.kind, kindReason = kindFit(in, p); kindReason != "" {
+		s.reasons = append(s.reasons, kindReason)
+	}
+	if s.kind == 0 {
+		s.factor *= otherKind
+	}
+	wordsFactor, wordReasons := wordsFactor(in, p)
+	s.factor *= wordsFactor
+	s.reasons = append(s.reasons, wordReasons...)
 
 	s.stars = float64(p.Stars-2) / 3
 	s.reasons = append(s.reasons, starsReason(p.Stars))
 
 	s.capacity, s.price = 0.5, 0.5
-	if c, ok := capacityFit(d, p); ok {
+	if c, ok := capacityFit(d, p, reachable); ok {
 		s.capacity = c.fit
+		s.factor *= shortfall(c.share)
 		s.reasons = append(s.reasons, c.reason)
 		if c.minOrderReason != "" {
+			s.factor *= shortfall(mildMiss)
 			s.reasons = append(s.reasons, c.minOrderReason)
 		}
 	}
 	if pf, ok := priceFit(d, p); ok {
 		s.price = pf.fit
+		s.factor *= shortfall(pf.share)
 		s.reasons = append(s.reasons, pf.reason)
 	}
 
@@ -198,15 +229,57 @@ func (r Ranker) score(d Demand, h search.Hit, maxText float64) signals {
 	return s
 }
 
+// mildMiss is the share of a form field a product meets when it misses it
+// mildly: 70% of the quantity, or a price about 15% over the ceiling.
+const mildMiss = 0.7
+
+// shortfall turns the share of a form field a product meets into a factor on
+// the whole score: a product short of the quantity or over the price
+// ceiling is a lesser answer however well its words match, more so the more
+// it misses.
+func shortfall(share float64) float64 {
+	switch {
+	case share >= 1:
+		return 1
+	case share >= mildMiss:
+		return 0.85
+	default:
+		return 0.65
+	}
+}
+
 type fit struct {
-	fit            float64
+	fit float64
+	// share is how much of the field the product meets: capacity over
+	// quantity, or for price 1 within the ceiling falling to mildMiss at 15% over.
+	share          float64
 	reason         string
 	minOrderReason string
 }
 
+// reachableQuantity is the most a single producer of a fitting kind can
+// supply of the quantity asked: when nobody makes it all, the largest
+// suitable producers are the best answers, not lesser ones.
+func reachableQuantity(d Demand, in lexicon.Intent, hits []search.Hit, on time.Time) float64 {
+	largest := 0.0
+	for _, h := range hits {
+		if fit, _ := kindFit(in, h.Document); fit == 0 || !Eligible(d, h.Document, on) {
+			continue
+		}
+		if c, ok := ocop.Convert(h.MonthlyCapacity, h.Unit, d.Unit); ok {
+			largest = math.Max(largest, c)
+		}
+	}
+	if largest == 0 {
+		return d.Quantity
+	}
+	return math.Min(d.Quantity, largest)
+}
+
 // capacityFit compares monthly capacity with the quantity asked, in the same
-// unit when the two units measure the same thing.
-func capacityFit(d Demand, p search.Document) (fit, bool) {
+// unit when the two units measure the same thing. Its share is measured
+// against what one producer can reach (see reachableQuantity).
+func capacityFit(d Demand, p search.Document, reachable float64) (fit, bool) {
 	if d.Quantity <= 0 || p.MonthlyCapacity <= 0 {
 		return fit{}, false
 	}
@@ -216,10 +289,11 @@ func capacityFit(d Demand, p search.Document) (fit, bool) {
 	}
 	var f fit
 	if capacity >= d.Quantity {
-		f.fit = 1
+		f.fit, f.share = 1, 1
 		f.reason = "capacity " + quantity(p.MonthlyCapacity, p.Unit) + "/month ≥ " + quantity(d.Quantity, d.Unit) + " asked"
 	} else {
 		f.fit = capacity / d.Quantity
+		f.share = capacity / reachable
 		f.reason = "capacity " + quantity(p.MonthlyCapacity, p.Unit) + "/month, " + percent(f.fit) + " of " + quantity(d.Quantity, d.Unit) + " asked"
 	}
 	if minOrder, ok := ocop.Convert(p.MinOrder, p.Unit, d.Unit); ok && minOrder > d.Quantity {
@@ -241,11 +315,12 @@ func priceFit(d Demand, p search.Document) (fit, bool) {
 	price := float64(p.PriceVND) * perBuyerUnit
 	ceiling := float64(*d.MaxPriceVND)
 	if price <= ceiling {
-		return fit{fit: 1, reason: money(p.PriceVND) + "/" + p.Unit + " within the " + money(*d.MaxPriceVND) + "/" + d.Unit + " ceiling"}, true
+		return fit{fit: 1, share: 1, reason: money(p.PriceVND) + "/" + p.Unit + " within the " + money(*d.MaxPriceVND) + "/" + d.Unit + " ceiling"}, true
 	}
 	over := price/ceiling - 1
 	return fit{
 		fit:    math.Max(0, 1-over/0.3),
+		share:  1 - over*(1-mildMiss)/0.15,
 		reason: money(p.PriceVND) + "/" + p.Unit + ", " + percent(over) + " over the " + money(*d.MaxPriceVND) + "/" + d.Unit + " ceiling",
 	}, true
 }

@@ -68,7 +68,7 @@ func TestDeliverableBySeasonWindow(t *testing.T) {
 		{"needed in August", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), false},
 	}
 	for _, c := range cases {
-		if got := deliverableBy(tet, on, c.neededBy); got != c.ok {
+		if got := deliverableBy(tet, nil, on, c.neededBy); got != c.ok {
 			t.Errorf("%s: deliverableBy = %v, want %v", c.name, got, c.ok)
 		}
 	}
@@ -83,7 +83,7 @@ func TestRankOrdersByFitAndExplains(t *testing.T) {
 		{Document: product("three-star", func(p *search.Document) { p.Stars = 3 }), Score: 12},
 		{Document: product("weak-text", nil), Score: 2},
 	}
-	got := Ranker{Weights: DefaultWeights}.Rank(d, hits, on)
+	got := Ranker{Weights: DefaultWeights}.Rank(d, Read(d), hits, on)
 	var order []string
 	for _, m := range got {
 		order = append(order, m.ProductID)
@@ -94,8 +94,11 @@ func TestRankOrdersByFitAndExplains(t *testing.T) {
 	if order[0] != "right" {
 		t.Fatalf("order = %v, want the product fitting capacity and price first", order)
 	}
-	if order[len(order)-1] != "weak-text" {
-		t.Fatalf("order = %v, want the weakest text match last", order)
+	if slices.Index(order, "weak-text") < slices.Index(order, "right") {
+		t.Fatalf("order = %v, want the same product with weaker words below", order)
+	}
+	if got[0].Score <= 1.2*got[slices.Index(order, "small")].Score {
+		t.Fatalf("order = %v: a producer making a third of the quantity must fall well below", order)
 	}
 	best := got[0]
 	for _, want := range []string{"4★ OCOP", "HACCP (required)", "capacity 3 t/month ≥ 1.5 t asked", "150,000 đ/kg within the 170,000 đ/kg ceiling"} {
@@ -112,12 +115,12 @@ func TestCapacityConvertsUnits(t *testing.T) {
 	d := baseDemand()
 	d.Quantity, d.Unit, d.MaxPriceVND = 300, "tấn", nil
 	p := product("bulk", func(p *search.Document) { p.MonthlyCapacity = 250000 })
-	f, ok := capacityFit(d, p)
+	f, ok := capacityFit(d, p, d.Quantity)
 	if !ok || f.fit >= 1 || f.reason != "capacity 250 t/month, 83% of 300 t asked" {
 		t.Fatalf("fit = %+v, %v", f, ok)
 	}
 	d.Unit = "hộp"
-	if _, ok := capacityFit(d, p); ok {
+	if _, ok := capacityFit(d, p, d.Quantity); ok {
 		t.Fatal("boxes and kilograms do not compare")
 	}
 }

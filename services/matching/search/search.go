@@ -5,7 +5,11 @@ package search
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/ocopvn/ocop/pkg/ocop"
 )
 
 // Document is a product as the index holds it, with its producer's place,
@@ -49,6 +53,10 @@ type Query struct {
 	Group string
 	// Categories, when set, keeps only products of one of them.
 	Categories []string
+	// Places, when set, keeps only products from one of these places: a
+	// province (current or pre-2025), former district or commune, matched
+	// folded and without "huyện", "thị xã" and the like.
+	Places []string
 	// ProductIDs, when set, keeps only these products (a fair's exhibits).
 	ProductIDs []string
 	// MinStars, when above zero, keeps products rated at least that.
@@ -57,6 +65,9 @@ type Query struct {
 	Certifications []string
 	// ValidOn, when set, keeps products whose OCOP rating is valid that day.
 	ValidOn time.Time
+	// TextOptional scores by the text but keeps products that match none of
+	// it, so a filter alone (Categories) decides what is found.
+	TextOptional bool
 	// Limit is the number of hits wanted.
 	Limit int
 }
@@ -88,4 +99,30 @@ type Index interface {
 	Count(ctx context.Context) (uint64, error)
 	// Close releases the engine.
 	Close() error
+}
+
+// PlaceKeys are the names a product's place is found by in Query.Places.
+func PlaceKeys(d Document) []string {
+	var keys []string
+	for _, name := range []string{d.Province, d.LegacyProvince, d.LegacyDistrict, d.Commune} {
+		if k := PlaceKey(name); k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// placeKinds are the words before a place's name that say what kind of
+// place it is; a buyer names "Lục Ngạn", not "huyện Lục Ngạn".
+var placeKinds = []string{"thanh pho ", "thi xa ", "thi tran ", "huyen ", "quan ", "tinh ", "xa ", "phuong ", "tp "}
+
+// PlaceKey is the form a place name is compared in: folded, without its kind.
+func PlaceKey(name string) string {
+	k := strings.Join(strings.Fields(ocop.Fold(strings.ReplaceAll(name, ".", " "))), " ")
+	for _, kind := range placeKinds {
+		if rest, ok := strings.CutPrefix(k, kind); ok {
+			return rest
+		}
+	}
+	return k
 }

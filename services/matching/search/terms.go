@@ -86,3 +86,17 @@ func isNumber(w string) bool {
 	}
 	return true
 }
+
+// Typos is how many typos a folded query word forgives, as Meilisearch
+// counts them: none below 5 letters (most Vietnamese syllables, where one
+// letter changes the word: "vai", "vải", "vay"), one from 5, two from 9.
+func Typos(word string) int {
+	switch n := len([]rune(word)); {
+	case n >= 9:
+		return 2
+	case n >= 5:
+		return 1
+	default:
+		return 0
+	}
+}

@@ -66,6 +66,7 @@ const (
 	fieldGroup       = "group"
 	fieldCategoryKey = "category"
 	fieldCerts       = "certifications"
+	fieldPlaceKeys   = "place_keys"
 	fieldStars       = "stars"
 	fieldExpires     = "expires"
 	fieldSource      = "doc"
@@ -75,7 +76,8 @@ var sequenceKey = []byte("ocop.catalogue.sequence")
 
 // Index is a Bleve index of products.
 type Index struct {
-	idx bleve.Index
+	idx       bleve.Index
+	temporary string // directory removed on Close, for OpenTemporary
 }
 
 var _ search.Index = (*Index)(nil)
@@ -96,13 +98,22 @@ func Open(dir string) (*Index, error) {
 	return &Index{idx: idx}, nil
 }
 
-// OpenInMemory returns an index held in memory, for evaluation runs.
-func OpenInMemory() (*Index, error) {
-	idx, err := bleve.NewMemOnly(indexMapping())
+// OpenTemporary returns an index in a fresh temporary directory, removed on
+// Close, for evaluation runs and tests. It is the same on-disk engine the
+// service runs (Bleve's memory-only index scores differently), so what
+// `ocop eval` measures is what the service does.
+func OpenTemporary() (*Index, error) {
+	dir, err := os.MkdirTemp("", "ocop-bleve-*")
 	if err != nil {
-		return nil, fmt.Errorf("creating in-memory Bleve index: %w", err)
+		return nil, fmt.Errorf("creating a temporary index directory: %w", err)
 	}
-	return &Index{idx: idx}, nil
+	idx, err := Open(dir + "/index")
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	idx.temporary = dir
+	return idx, nil
 }
 
 func indexMapping() *mapping.IndexMappingImpl {
@@ -165,6 +176,7 @@ func indexMapping() *mapping.IndexMappingImpl {
 	doc.AddFieldMappingsAt(fieldGroup, key(fieldGroup))
 	doc.AddFieldMappingsAt(fieldCategoryKey, key(fieldCategoryKey))
 	doc.AddFieldMappingsAt(fieldCerts, key(fieldCerts))
+	doc.AddFieldMappingsAt(fieldPlaceKeys, key(fieldPlaceKeys))
 	doc.AddFieldMappingsAt(fieldStars, num(fieldStars))
 	doc.AddFieldMappingsAt(fieldExpires, num(fieldExpires))
 	doc.AddFieldMappingsAt(fieldSource, source)
@@ -200,6 +212,7 @@ func indexable(d search.Document) (map[string]any, error) {
 		fieldGroup:       d.Group,
 		fieldCategoryKey: d.Category,
 		fieldCerts:       d.Certifications,
+		fieldPlaceKeys:   search.PlaceKeys(d),
 		fieldStars:       float64(d.Stars),
 		fieldExpires:     dateNumber(d.ExpiresOn),
 		fieldSource:      string(src),
@@ -248,7 +261,13 @@ func (i *Index) Sequence(context.Context) (uint64, error) {
 func (i *Index) Count(context.Context) (uint64, error) { return i.idx.DocCount() }
 
 // Close implements search.Index.
-func (i *Index) Close() error { return i.idx.Close() }
+func (i *Index) Close() error {
+	err := i.idx.Close()
+	if i.temporary != "" {
+		err = errors.Join(err, os.RemoveAll(i.temporary))
+	}
+	return err
+}
 
 // Search implements search.Index.
 func (i *Index) Search(ctx context.Context, q search.Query) ([]search.Hit, error) {
@@ -292,12 +311,30 @@ var phraseFields = []struct {
 	{fieldName, 3}, {fieldTags, 2}, {fieldDescription, 1},
 }
 
+// fuzzyFields forgive typos in long words, at a low boost so a word spelled
+// right still counts for more.
+var fuzzyFields = []struct {
+	name  string
+	boost float64
+}{
+	{fieldName, 0.5}, {fieldTags, 0.3},
+}
+
 func buildQuery(q search.Query) query.Query {
 	var must []query.Query
+	// filter adds a clause that decides what is found but not how well: a
+	// zero boost keeps a rare category's term score out of text relevance.
+	filter := func(f interface {
+		query.Query
+		SetBoost(float64)
+	}) {
+		f.SetBoost(0)
+		must = append(must, f)
+	}
 	if q.Group != "" {
 		t := bleve.NewTermQuery(q.Group)
 		t.SetField(fieldGroup)
-		must = append(must, t)
+		filter(t)
 	}
 	if len(q.Categories) > 0 {
 		var any []query.Query
@@ -306,27 +343,36 @@ func buildQuery(q search.Query) query.Query {
 			t.SetField(fieldCategoryKey)
 			any = append(any, t)
 		}
-		must = append(must, bleve.NewDisjunctionQuery(any...))
+		filter(bleve.NewDisjunctionQuery(any...))
+	}
+	if len(q.Places) > 0 {
+		var any []query.Query
+		for _, p := range q.Places {
+			t := bleve.NewTermQuery(search.PlaceKey(p))
+			t.SetField(fieldPlaceKeys)
+			any = append(any, t)
+		}
+		filter(bleve.NewDisjunctionQuery(any...))
 	}
 	if len(q.ProductIDs) > 0 {
-		must = append(must, bleve.NewDocIDQuery(q.ProductIDs))
+		filter(bleve.NewDocIDQuery(q.ProductIDs))
 	}
 	if q.MinStars > 0 {
 		minStars := float64(q.MinStars)
 		r := bleve.NewNumericRangeInclusiveQuery(&minStars, nil, ptr(true), nil)
 		r.SetField(fieldStars)
-		must = append(must, r)
+		filter(r)
 	}
 	for _, c := range q.Certifications {
 		t := bleve.NewTermQuery(c)
 		t.SetField(fieldCerts)
-		must = append(must, t)
+		filter(t)
 	}
 	if !q.ValidOn.IsZero() {
 		day := dateNumber(q.ValidOn.Format(ocop.DateLayout))
 		r := bleve.NewNumericRangeInclusiveQuery(&day, nil, ptr(false), nil)
 		r.SetField(fieldExpires)
-		must = append(must, r)
+		filter(r)
 	}
 
 	terms := search.Terms(q.Text, q.Terms)
@@ -347,10 +393,24 @@ func buildQuery(q search.Query) query.Query {
 				should = append(should, p)
 			}
 		}
+		for _, w := range terms.Words {
+			if n := search.Typos(w); n > 0 {
+				for _, f := range fuzzyFields {
+					fq := bleve.NewFuzzyQuery(w)
+					fq.SetFuzziness(n)
+					fq.SetField(f.name)
+					fq.SetBoost(f.boost)
+					should = append(should, fq)
+				}
+			}
+		}
 		if terms.Exact != "" {
 			for _, f := range []string{fieldNameExact, fieldTagsExact, fieldDescExact} {
 				m := bleve.NewMatchQuery(terms.Exact)
 				m.SetField(f)
+				// A subfield has no analyzer of its own for queries; without
+				// this the exact words would be folded like the rest.
+				m.Analyzer = exactAnalyzer
 				m.SetBoost(0.5)
 				should = append(should, m)
 			}
@@ -365,7 +425,9 @@ func buildQuery(q search.Query) query.Query {
 		b.AddMust(must...)
 	}
 	b.AddShould(should...)
-	b.SetMinShould(1)
+	if !q.TextOptional {
+		b.SetMinShould(1)
+	}
 	return b
 }
 

@@ -26,7 +26,7 @@ func docs() []search.Document {
 
 func setup(t *testing.T) *Index {
 	t.Helper()
-	idx, err := OpenInMemory()
+	idx, err := OpenTemporary()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = idx.Close() })
 	var changes []search.Change
@@ -157,4 +157,30 @@ func TestCategoryAndProductFilters(t *testing.T) {
 	hits, err = idx.Search(context.Background(), search.Query{ProductIDs: []string{"noodle", "expired"}, Limit: 10})
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{"noodle", "expired"}, ids(hits), "filters alone list what they keep")
+}
+
+func TestExactDiacriticsRankAboveFolded(t *testing.T) {
+	idx, err := OpenTemporary()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	cam := search.Document{ID: "cam", Name: "Cam sành Hàm Yên", Group: "thuc_pham", ExpiresOn: "2028-01-01"}
+	cam2 := search.Document{ID: "cám", Name: "Cám gạo sành điệu", Group: "thuc_pham", ExpiresOn: "2028-01-01"}
+	require.NoError(t, idx.Apply(context.Background(), []search.Change{{Upsert: &cam2}, {Upsert: &cam}}, 1))
+
+	hits, err := idx.Search(context.Background(), search.Query{Text: "cam sành", Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, []string{"cam", "cám"}, ids(hits), "typed with diacritics: the exact spelling first")
+	hits, err = idx.Search(context.Background(), search.Query{Text: "cám", Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, "cám", hits[0].ID)
+}
+
+func TestTyposForgivenInLongWordsOnly(t *testing.T) {
+	idx := setup(t)
+	hits, err := idx.Search(context.Background(), search.Query{Text: "thieo", Limit: 10})
+	require.NoError(t, err)
+	require.Contains(t, ids(hits), "dried", "one typo in a five-letter word")
+	hits, err = idx.Search(context.Background(), search.Query{Text: "vau", Limit: 10})
+	require.NoError(t, err)
+	require.Empty(t, hits, "a short syllable with a typo is another word")
 }
