@@ -69,14 +69,15 @@ func (c Config) Validate() error {
 
 // Service is the matching service.
 type Service struct {
-	deps    platform.Deps
-	index   search.Index
-	indexer *consumers.Indexer
-	demands *events.Consumer
-	ratings *events.Consumer
-	fairs   *events.Consumer
-	relay   *events.Relay
-	api     *httpapi.API
+	deps     platform.Deps
+	index    search.Index
+	indexer  *consumers.Indexer
+	demands  *events.Consumer
+	ratings  *events.Consumer
+	fairs    *events.Consumer
+	products *events.Consumer
+	relay    *events.Relay
+	api      *httpapi.API
 }
 
 var _ platform.Service = (*Service)(nil)
@@ -94,7 +95,8 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 		return nil, fmt.Errorf("matching: %w", err)
 	}
 	repo := postgres.New(deps.Pool)
-	uc := app.New(repo, repo, rank.Matcher{Index: index, Ranker: rank.Ranker{Weights: rank.DefaultWeights}}, cfg.NotifyProducers)
+	matcher := rank.Matcher{Index: index, Ranker: rank.Ranker{Weights: rank.DefaultWeights}, History: repo.History}
+	uc := app.New(repo, repo, matcher, cfg.NotifyProducers)
 	return &Service{
 		deps:    deps,
 		index:   index,
@@ -102,8 +104,10 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 		demands: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.DemandSpec, consumers.DemandHandler(uc), deps.Log, deps.Metrics),
 		ratings: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.RatingsSpec, consumers.RatingsHandler(uc), deps.Log, deps.Metrics),
 		fairs:   events.NewConsumer(deps.JS, deps.Pool, Name, consumers.FairsSpec, consumers.FairsHandler(uc), deps.Log, deps.Metrics),
-		relay:   events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
-		api:     httpapi.New(uc),
+		products: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.ProductsSpec, consumers.ProductsHandler(uc, index),
+			deps.Log, deps.Metrics),
+		relay: events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
+		api:   httpapi.New(uc),
 	}, nil
 }
 
@@ -130,6 +134,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		s.deps.Log.Info("search index caught up with the catalogue; matching demands")
 		g.Go(func() error { return s.fairs.Run(ctx) })
+		g.Go(func() error { return s.products.Run(ctx) })
 		return s.demands.Run(ctx)
 	})
 	return g.Wait()

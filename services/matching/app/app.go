@@ -35,7 +35,16 @@ type Repository interface {
 	Demand(ctx context.Context, id string) (postgres.Demand, error)
 	Matches(ctx context.Context, demandID string) ([]postgres.StoredMatch, error)
 	Notifications(ctx context.Context, role, recipientID string, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error)
+	MarkAnswered(ctx context.Context, tx pgx.Tx, producerID, demandID string, at time.Time) error
+	RecentMatchCounts(ctx context.Context, producerIDs []string, since time.Time) (map[string]int, error)
+	ReplaceSupplyGroup(ctx context.Context, tx pgx.Tx, demandID string, version int64, group *rank.CombinedSupply) error
+	SupplyGroup(ctx context.Context, demandID string) (*postgres.SupplyGroup, error)
+	OpenDemands(ctx context.Context, postedBefore time.Time) ([]postgres.Demand, error)
 }
+
+// rotationWindow is how far back the notifications counted when near-equal
+// producers take turns reach.
+const rotationWindow = 30 * 24 * time.Hour
 
 // Matching is the matching service's use cases.
 type Matching struct {
@@ -64,19 +73,51 @@ func (m *Matching) DemandChanged(ctx context.Context, tx pgx.Tx, d postgres.Dema
 	if err != nil {
 		return fmt.Errorf("matching demand %s: %w", d.ID, err)
 	}
+	_, err = m.tell(ctx, tx, d, matches)
+	return err
+}
+
+// tell stores a demand's ranked list and combined supply, and notifies the
+// producers picked for it that were not told before; it returns those.
+func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, matches []rank.Match) ([]postgres.Notification, error) {
 	top := matches[:min(len(matches), StoredMatches)]
 	if err := m.repo.ReplaceMatches(ctx, tx, d.ID, d.Version, top); err != nil {
-		return err
+		return nil, err
 	}
-	added, err := m.repo.AddNotifications(ctx, tx, matchNotifications(d, rank.OnePerProducer(matches, m.notify)))
+	var group *rank.CombinedSupply
+	if g, ok := rank.Combine(d.Demand, matches); ok {
+		group = &g
+	}
+	if err := m.repo.ReplaceSupplyGroup(ctx, tx, d.ID, d.Version, group); err != nil {
+		return nil, err
+	}
+	picks, err := m.pick(ctx, matches)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	added, err := m.repo.AddNotifications(ctx, tx, matchNotifications(d, picks))
+	if err != nil {
+		return nil, err
 	}
 	evs, err := matchEvents(ctx, d, top, added)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return m.repo.Outbox().Add(ctx, tx, evs...)
+	return added, m.repo.Outbox().Add(ctx, tx, evs...)
+}
+
+// pick chooses the producers to notify, taking turns among near-equal ones
+// by their notifications of the past rotationWindow (see rank.Pick).
+func (m *Matching) pick(ctx context.Context, matches []rank.Match) ([]rank.Match, error) {
+	producers := make([]string, 0, len(matches))
+	for _, mt := range rank.OnePerProducer(matches, len(matches)) {
+		producers = append(producers, mt.ProducerID)
+	}
+	recent, err := m.repo.RecentMatchCounts(ctx, producers, m.now().Add(-rotationWindow))
+	if err != nil {
+		return nil, err
+	}
+	return rank.Pick(matches, m.notify, recent), nil
 }
 
 func matchEvents(ctx context.Context, d postgres.Demand, top []rank.Match, added []postgres.Notification) ([]events.Event, error) {
@@ -103,20 +144,33 @@ func matchEvents(ctx context.Context, d postgres.Demand, top []rank.Match, added
 	return evs, nil
 }
 
-// Matches returns a demand's ranked list to its buyer, officials and admins.
-func (m *Matching) Matches(ctx context.Context, who auth.Principal, demandID string) (postgres.Demand, []postgres.StoredMatch, error) {
+// Answer is what a buyer sees of a demand's matching: the ranked list and,
+// apart from it, a combined supply when no single producer makes it all.
+type Answer struct {
+	Demand   postgres.Demand
+	Matches  []postgres.StoredMatch
+	Combined *postgres.SupplyGroup
+}
+
+// Matches returns a demand's answer to its buyer, officials and admins.
+func (m *Matching) Matches(ctx context.Context, who auth.Principal, demandID string) (Answer, error) {
+	var a Answer
 	d, err := m.repo.Demand(ctx, demandID)
 	if err != nil {
-		return d, nil, err
+		return a, err
 	}
+	a.Demand = d
 	switch {
 	case who.Is(auth.RoleOfficial, auth.RoleAdmin):
 	case who.Is(auth.RoleBuyer) && who.ActsFor(d.BuyerID):
 	default:
-		return d, nil, errs.Errorf(errs.Forbidden, "only the buyer who posted demand %s, officials and admins see its matches", demandID)
+		return a, errs.Errorf(errs.Forbidden, "only the buyer who posted demand %s, officials and admins see its matches", demandID)
 	}
-	ms, err := m.repo.Matches(ctx, demandID)
-	return d, ms, err
+	if a.Matches, err = m.repo.Matches(ctx, demandID); err != nil {
+		return a, err
+	}
+	a.Combined, err = m.repo.SupplyGroup(ctx, demandID)
+	return a, err
 }
 
 // Notifications returns a producer's or buyer's own notifications, newest first.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,6 +23,7 @@ const (
 	KindQuoteDecided   = "quote_decided"
 	KindDealFollowUp   = "deal_follow_up"
 	KindRatingExpiring = "rating_expiring"
+	KindNewSupplier    = "new_supplier"
 )
 
 func matchNotifications(d postgres.Demand, picks []rank.Match) []postgres.Notification {
@@ -46,9 +48,17 @@ func (m *Matching) DemandClosed(ctx context.Context, tx pgx.Tx, e *demandv1.Dema
 	return m.repo.SetDemandStatus(ctx, tx, e.GetDemandId(), e.GetStatus(), e.GetVersion())
 }
 
-// QuoteSubmitted tells the buyer a producer answered its demand.
+// QuoteSubmitted tells the buyer a producer answered its demand, and
+// records the answer in the producer's record of responsiveness.
 func (m *Matching) QuoteSubmitted(ctx context.Context, tx pgx.Tx, q *demandv1.Quote) error {
-	_, err := m.repo.AddNotifications(ctx, tx, []postgres.Notification{{
+	at, err := time.Parse(time.RFC3339Nano, q.GetSubmittedAt())
+	if err != nil {
+		at = m.now()
+	}
+	if err := m.repo.MarkAnswered(ctx, tx, q.GetProducerId(), q.GetDemandId(), at); err != nil {
+		return err
+	}
+	_, err = m.repo.AddNotifications(ctx, tx, []postgres.Notification{{
 		RecipientRole: "buyer", RecipientID: q.GetBuyerId(), Kind: KindQuoteSubmitted, DedupeKey: "quote:" + q.GetId(),
 		Title: "Báo giá mới cho: " + q.GetDemandTitle(),
 		Body: fmt.Sprintf("Nhà sản xuất %s báo giá %s đồng/%s cho %s %s.", q.GetProducerId(), number(float64(q.GetPriceVnd())),

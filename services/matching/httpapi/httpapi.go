@@ -57,6 +57,16 @@ type matchesJSON struct {
 	// was posted, or starting soon after, that fit it: with their booth and
 	// meeting slots both sides have free.
 	FairExhibitors []proposalJSON `json:"fair_exhibitors"`
+	// CombinedSupply is a group of producers who together make the
+	// quantity when no single one does; null otherwise.
+	CombinedSupply *combinedJSON `json:"combined_supply"`
+}
+
+type combinedJSON struct {
+	// Capacity is the members' monthly capacity together, in the demand's unit.
+	Capacity float64                 `json:"capacity"`
+	Unit     string                  `json:"unit"`
+	Members  []postgres.SupplyMember `json:"members"`
 }
 
 type proposalJSON struct {
@@ -106,10 +116,11 @@ func (a *API) matches(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, ms, err := a.app.Matches(ctx, who, c.Param("id"))
+	answer, err := a.app.Matches(ctx, who, c.Param("id"))
 	if err != nil {
 		return err
 	}
+	d, ms := answer.Demand, answer.Matches
 	out := matchesJSON{DemandID: d.ID, DemandVersion: d.Version, Status: "pending", MatchedAt: d.MatchedAt, Items: []matchJSON{},
 		FairExhibitors: []proposalJSON{}}
 	exhibitors, fairs, err := a.app.FairExhibitorsFor(ctx, d)
@@ -128,6 +139,9 @@ func (a *API) matches(c echo.Context) error {
 	}
 	for _, m := range ms {
 		out.Items = append(out.Items, matchJSON{Rank: m.Rank, Score: m.Score, ProductID: m.ProductID, ProducerID: m.ProducerID, Reasons: m.Reasons})
+	}
+	if g := answer.Combined; g != nil {
+		out.CombinedSupply = &combinedJSON{Capacity: g.Capacity, Unit: d.Unit, Members: g.Members}
 	}
 	return c.JSON(http.StatusOK, out)
 }

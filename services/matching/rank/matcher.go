@@ -24,6 +24,9 @@ const kindRetrieval = 0.5
 type Matcher struct {
 	Index  search.Index
 	Ranker Ranker
+	// History, when set, loads the answering records of the producers
+	// ranked (see Response).
+	History func(ctx context.Context, producerIDs []string) (map[string]Response, error)
 }
 
 // Query is the engine query for a demand on a day, given what its words ask.
@@ -78,7 +81,17 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 		}
 		hits = mergeHits(hits, found)
 	}
-	return m.Ranker.Rank(d, in, hits, on), nil
+	ranker := m.Ranker
+	if m.History != nil && len(hits) > 0 {
+		ids := make([]string, 0, len(hits))
+		for _, h := range hits {
+			ids = append(ids, h.ProducerID)
+		}
+		if ranker.History, err = m.History(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	return ranker.Rank(d, in, hits, on), nil
 }
 
 // mergeHits joins two answers to the same text: the engine scores a product

@@ -70,14 +70,38 @@ type Match struct {
 	Product    search.Document
 }
 
-// Responsiveness returns the share (0..1) of past match notifications a
-// producer answered; ok is false for a producer with no history yet.
-type Responsiveness func(producerID string) (share float64, ok bool)
+// Response is a producer's record of answering match notifications.
+type Response struct {
+	Notified int // match notifications old enough to have been answered
+	Answered int // of those, answered with a quote
+	// MedianHours is the median time from notification to quote.
+	MedianHours float64
+}
+
+// minHistory is how many notifications a record needs before it counts: a
+// producer told twice is not yet unresponsive.
+const minHistory = 3
+
+// score is how responsive the record shows the producer (0..1): the share
+// answered, discounted when answers take days (a quote within a day keeps
+// it all, one after a week half).
+func (r Response) score() (float64, bool) {
+	if r.Notified < minHistory {
+		return 0, false
+	}
+	share := float64(r.Answered) / float64(r.Notified)
+	speed := 1.0
+	if r.Answered > 0 && r.MedianHours > 24 {
+		speed = math.Max(0.5, 1-0.5*(r.MedianHours-24)/(7*24-24))
+	}
+	return share * speed, true
+}
 
 // Ranker ranks candidates for demands.
 type Ranker struct {
-	Weights        Weights
-	Responsiveness Responsiveness
+	Weights Weights
+	// History is the producers' answering records, by producer id.
+	History map[string]Response
 }
 
 // Rank scores every eligible hit and returns them best first. on is the day
@@ -220,10 +244,10 @@ func (r Ranker) score(d Demand, in lexicon.Intent, h search.Hit, maxText, reacha
 	}
 
 	s.responsiveness = 0.5
-	if r.Responsiveness != nil {
-		if share, ok := r.Responsiveness(p.ProducerID); ok {
-			s.responsiveness = share
-			s.reasons = append(s.reasons, responsivenessReason(share))
+	if h, ok := r.History[p.ProducerID]; ok {
+		if score, ok := h.score(); ok {
+			s.responsiveness = score
+			s.reasons = append(s.reasons, responsivenessReason(h))
 		}
 	}
 	return s

@@ -20,8 +20,15 @@ func distanceReason(km float64, place string) string {
 	return strconv.Itoa(int(math.Round(km))) + " km from " + place
 }
 
-func responsivenessReason(share float64) string {
-	return "answered " + percent(share) + " of past matches"
+func responsivenessReason(r Response) string {
+	reason := "answered " + percent(float64(r.Answered)/float64(r.Notified)) + " of past matches"
+	if r.Answered > 0 {
+		if r.MedianHours < 24 {
+			return reason + ", usually within a day"
+		}
+		return reason + ", usually within " + strconv.Itoa(int(math.Ceil(r.MedianHours/24))) + " days"
+	}
+	return reason
 }
 
 // quantity formats an amount in its unit, weights of a tonne or more in t.
