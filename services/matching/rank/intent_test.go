@@ -27,7 +27,7 @@ func TestRadiusAroundATownDemotesFartherProducers(t *testing.T) {
 		return func(p *search.Document) { p.Category, p.Lat, p.Lon = "poultry", lat, lon }
 	}
 	hits := []search.Hit{
-		hit("far", 10, poultry(21.52, 106.15)),  // Yên Thế, about 45 km away
+		hit("far", 10, poultry(21.52, 106.15)),   // Yên Thế, about 45 km away
 		hit("near", 8, poultry(21.318, 106.387)), // Lục Nam, about 19 km away
 	}
 	got := (Ranker{Weights: DefaultWeights}).Rank(d, Read(d), hits, on)
