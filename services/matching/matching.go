@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/ocopvn/ocop/services/matching/rank"
 	"github.com/ocopvn/ocop/services/matching/search"
 	"github.com/ocopvn/ocop/services/matching/search/bleve"
+	"github.com/ocopvn/ocop/services/matching/search/meili"
 )
 
 // Name is the service's name and Postgres schema.
@@ -39,6 +41,8 @@ type Config struct {
 	IndexDir string
 	// NotifyProducers is how many producers one demand notifies.
 	NotifyProducers int
+	// Meili is the Meilisearch server, when Engine is "meilisearch".
+	Meili meili.Config
 }
 
 // ConfigFromEnv reads the matching settings, with the index under dataDir.
@@ -48,6 +52,12 @@ func ConfigFromEnv(dataDir string) (Config, error) {
 		Engine:          r.String("OCOP_SEARCH_ENGINE", "bleve"),
 		IndexDir:        r.String("OCOP_INDEX_DIR", filepath.Join(dataDir, "index", "products.bleve")),
 		NotifyProducers: r.Int("OCOP_NOTIFY_PRODUCERS", 10),
+		Meili: meili.Config{
+			URL:         r.String("MEILI_URL", ""),
+			Key:         r.String("MEILI_MASTER_KEY", ""),
+			Index:       r.String("OCOP_MEILI_INDEX", "products"),
+			TaskTimeout: r.Duration("OCOP_MEILI_TASK_TIMEOUT", 30*time.Second),
+		},
 	}
 	if err := r.Err(); err != nil {
 		return c, err
@@ -58,13 +68,27 @@ func ConfigFromEnv(dataDir string) (Config, error) {
 // Validate checks the settings.
 func (c Config) Validate() error {
 	var problems []error
-	if c.Engine != "bleve" {
-		problems = append(problems, fmt.Errorf("OCOP_SEARCH_ENGINE=%q: this build supports bleve", c.Engine))
+	switch c.Engine {
+	case "bleve":
+	case "meilisearch":
+		if c.Meili.URL == "" {
+			problems = append(problems, errors.New("OCOP_SEARCH_ENGINE=meilisearch needs MEILI_URL, the Meilisearch server (http://host:7700)"))
+		}
+	default:
+		problems = append(problems, fmt.Errorf("OCOP_SEARCH_ENGINE=%q: use bleve (embedded) or meilisearch", c.Engine))
 	}
 	if c.NotifyProducers < 1 || c.NotifyProducers > 100 {
 		problems = append(problems, fmt.Errorf("OCOP_NOTIFY_PRODUCERS=%d: use 1 to 100", c.NotifyProducers))
 	}
 	return errors.Join(problems...)
+}
+
+// OpenIndex opens the configured search engine's index.
+func OpenIndex(ctx context.Context, cfg Config) (search.Index, error) {
+	if cfg.Engine == "meilisearch" {
+		return meili.Open(ctx, cfg.Meili)
+	}
+	return bleve.Open(cfg.IndexDir)
 }
 
 // Service is the matching service.
@@ -90,7 +114,7 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 	if err := pgplatform.Migrate(ctx, deps.Pool, Name, Migrations...); err != nil {
 		return nil, fmt.Errorf("matching: %w", err)
 	}
-	index, err := bleve.Open(cfg.IndexDir)
+	index, err := OpenIndex(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("matching: %w", err)
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,7 +16,10 @@ import (
 	"github.com/ocopvn/ocop/pkg/auth"
 	"github.com/ocopvn/ocop/pkg/config"
 	"github.com/ocopvn/ocop/services/catalogue/sheet"
+	"github.com/ocopvn/ocop/services/matching"
+	"github.com/ocopvn/ocop/services/matching/search"
 	"github.com/ocopvn/ocop/services/matching/search/bleve"
+	"github.com/ocopvn/ocop/services/matching/search/meili"
 	"github.com/ocopvn/ocop/services/ocop/demo"
 	"github.com/ocopvn/ocop/services/ocop/internal/eval"
 	"github.com/ocopvn/ocop/services/ocop/internal/seed"
@@ -187,9 +192,6 @@ recall@20 and MRR (graded judgments; unjudged products count as 0; grade ≥ 2 i
 relevant for P, R and MRR) next to a baseline of the engine's plain text score
 with no filters and no re-ranking.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if engine != "bleve" {
-				return fmt.Errorf("--engine %q: this build evaluates bleve", engine)
-			}
 			catalogue, demands := demo.Catalogue, demo.Demands
 			var err error
 			if cataloguePath != "" {
@@ -202,7 +204,7 @@ with no filters and no re-ranking.`,
 					return err
 				}
 			}
-			index, err := bleve.OpenTemporary()
+			index, err := evalIndex(cmd.Context(), engine)
 			if err != nil {
 				return err
 			}
@@ -231,10 +233,39 @@ with no filters and no re-ranking.`,
 	}
 	cmd.Flags().StringVar(&cataloguePath, "catalogue", "", "catalogue file (default: the demo catalogue)")
 	cmd.Flags().StringVar(&demandsPath, "demands", "", "judged demands file (default: the demo demands-dev.json)")
-	cmd.Flags().StringVar(&engine, "engine", "bleve", "search engine to evaluate")
+	cmd.Flags().StringVar(&engine, "engine", "bleve", "search engine to evaluate: bleve, or meilisearch (at MEILI_URL)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "end with one JSON object holding the metrics and the rankings")
 	return cmd
 }
+
+// evalIndex opens a fresh, throwaway index of the engine; closing it removes it.
+func evalIndex(ctx context.Context, engine string) (search.Index, error) {
+	switch engine {
+	case "bleve":
+		return bleve.OpenTemporary()
+	case "meilisearch":
+		cfg, err := matching.ConfigFromEnv(os.TempDir())
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Meili.URL == "" {
+			return nil, errors.New("--engine meilisearch needs MEILI_URL, the Meilisearch server to evaluate on")
+		}
+		cfg.Meili.Index = fmt.Sprintf("ocop_eval_%d", time.Now().UnixNano())
+		index, err := meili.Open(ctx, cfg.Meili)
+		if err != nil {
+			return nil, err
+		}
+		return droppedOnClose{index}, nil
+	default:
+		return nil, fmt.Errorf("--engine %q: use bleve or meilisearch", engine)
+	}
+}
+
+// droppedOnClose deletes an evaluation's Meilisearch index when closed.
+type droppedOnClose struct{ *meili.Index }
+
+func (d droppedOnClose) Close() error { return d.Drop(context.Background()) }
 
 func probeCommand() *cobra.Command {
 	return &cobra.Command{

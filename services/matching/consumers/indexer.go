@@ -34,7 +34,12 @@ type Indexer struct {
 	caughtUp     chan struct{}
 	caughtUpOnce sync.Once
 	applied      prometheus.Counter
+	progress     func(applied int, pending uint64)
 }
+
+// OnProgress has fn called after each write with the changes it applied and
+// the catalogue events still to come, for tools that show progress.
+func (ix *Indexer) OnProgress(fn func(applied int, pending uint64)) { ix.progress = fn }
 
 // NewIndexer returns an indexer feeding index. reg may be nil.
 func NewIndexer(js jetstream.JetStream, index search.Index, log *zap.Logger, reg prometheus.Registerer) *Indexer {
@@ -145,6 +150,9 @@ func (ix *Indexer) apply(ctx context.Context, batch []jetstream.Msg) error {
 		return err
 	}
 	ix.applied.Add(float64(len(changes)))
+	if ix.progress != nil {
+		ix.progress(len(batch), last.NumPending)
+	}
 	if last.NumPending == 0 {
 		ix.markCaughtUp()
 	}

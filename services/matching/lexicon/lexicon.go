@@ -113,6 +113,17 @@ type Lexicon struct {
 	synonyms dictionary // word → the other words of its group, joined by ";"
 	places   dictionary // place name → index into placeList
 	list     []Place
+	groups   [][]string // synonym groups as written
+}
+
+// SynonymGroups returns the groups of words that name the same thing, for
+// engines that take synonyms as a setting.
+func (l *Lexicon) SynonymGroups() [][]string {
+	out := make([][]string, len(l.groups))
+	for i, g := range l.groups {
+		out[i] = append([]string(nil), g...)
+	}
+	return out
 }
 
 // Default is the lexicon of the files in this directory.
@@ -153,6 +164,7 @@ func load() (*Lexicon, error) {
 	}
 	err = eachLine("synonyms.txt", func(line string) error {
 		group := split(line)
+		l.groups = append(l.groups, group)
 		for i, w := range group {
 			others := append(append([]string{}, group[:i]...), group[i+1:]...)
 			synonyms = append(synonyms, phrase{words: words(w), value: strings.Join(others, ";")})
