@@ -26,7 +26,7 @@ func Read(d Demand) lexicon.Intent {
 // below the ones that fit.
 const (
 	// outsideRadiusFloor is the least a product beyond the radius keeps.
-	outsideRadiusFloor = 0.3
+	outsideRadiusFloor = 0.1
 	// otherOrigin is kept by a product from elsewhere than the places named.
 	otherOrigin = 0.6
 	// ruledOut is kept by a product of a kind the buyer ruled out.
