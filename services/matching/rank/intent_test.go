@@ -172,3 +172,28 @@ func TestCombineProposesClosestThenBestRated(t *testing.T) {
 		t.Fatal("a producer making it all needs no group")
 	}
 }
+
+func TestPackSizesInNamesMakeUnitsCompare(t *testing.T) {
+	d := baseDemand()
+	d.Quantity, d.Unit, d.MaxPriceVND = 3000, "gói", ptr(int64(45000))
+	carton := product("carton", func(p *search.Document) {
+		p.Name, p.Unit, p.MonthlyCapacity, p.PriceVND = "Bánh đa Kế thùng 50 gói", "thùng", 600, 1900000
+	})
+	c, ok := capacityFit(d, carton, d.Quantity)
+	if !ok || c.fit != 1 {
+		t.Fatalf("600 cartons of 50 packs cover 3,000 packs: %+v %v", c, ok)
+	}
+	pf, ok := priceFit(d, carton)
+	if !ok || pf.fit != 1 {
+		t.Fatalf("1.9 million a carton of 50 is 38,000 a pack, within 45,000: %+v %v", pf, ok)
+	}
+	d.Unit, d.Quantity = "kg", 20000
+	box := product("box", func(p *search.Document) { p.Name, p.Unit, p.MonthlyCapacity = "Vải thiều hộp 2 kg", "hộp", 50000 })
+	if c, ok := capacityFit(d, box, d.Quantity); !ok || c.fit != 1 {
+		t.Fatalf("50,000 boxes of 2 kg are 100 t: %+v %v", c, ok)
+	}
+	loose := product("loose", func(p *search.Document) { p.Unit = "kg" })
+	if !bulkForUnits("sản phẩm", loose.Unit) || bulkForUnits("kg", loose.Unit) {
+		t.Fatal("a buyer counting items is sold loose tea by the kilogram; one counting kilograms is not")
+	}
+}

@@ -234,6 +234,10 @@ func (r Ranker) score(d Demand, in lexicon.Intent, h search.Hit, maxText, reacha
 		s.factor *= shortfall(pf.share)
 		s.reasons = append(s.reasons, pf.reason)
 	}
+	if _, counted := convert(1, p, d.Unit); !counted && bulkForUnits(d.Unit, p.Unit) {
+		s.factor *= shortfall(mildMiss)
+		s.reasons = append(s.reasons, "sold by "+p.Unit+", not by the "+d.Unit)
+	}
 
 	s.certs, s.reasons = certificationFit(d, p, s.reasons)
 
@@ -251,6 +255,18 @@ func (r Ranker) score(d Demand, in lexicon.Intent, h search.Hit, maxText, reacha
 		}
 	}
 	return s
+}
+
+// bulkUnits sell a product loose, by weight or by the sack: a buyer counting
+// in bottles, boxes or items wants it packed as such.
+var bulkUnits = map[string]bool{"kg": true, "tạ": true, "tấn": true, "bao": true, "thùng": true, "lít": true}
+
+// bulkForUnits reports a product sold in bulk to a buyer who counts items.
+func bulkForUnits(demandUnit, productUnit string) bool {
+	if demandUnit == "" || bulkUnits[demandUnit] || demandUnit == "khách" || demandUnit == "khách/đêm" {
+		return false
+	}
+	return bulkUnits[productUnit]
 }
 
 // mildMiss is the share of a form field a product meets when it misses it
@@ -290,7 +306,7 @@ func reachableQuantity(d Demand, in lexicon.Intent, hits []search.Hit, on time.T
 		if fit, _ := kindFit(in, h.Document); fit == 0 || !Eligible(d, h.Document, on) {
 			continue
 		}
-		if c, ok := ocop.Convert(h.MonthlyCapacity, h.Unit, d.Unit); ok {
+		if c, ok := convert(h.MonthlyCapacity, h.Document, d.Unit); ok {
 			largest = math.Max(largest, c)
 		}
 	}
@@ -307,7 +323,7 @@ func capacityFit(d Demand, p search.Document, reachable float64) (fit, bool) {
 	if d.Quantity <= 0 || p.MonthlyCapacity <= 0 {
 		return fit{}, false
 	}
-	capacity, ok := ocop.Convert(p.MonthlyCapacity, p.Unit, d.Unit)
+	capacity, ok := convert(p.MonthlyCapacity, p, d.Unit)
 	if !ok {
 		return fit{}, false
 	}
@@ -320,7 +336,7 @@ func capacityFit(d Demand, p search.Document, reachable float64) (fit, bool) {
 		f.share = capacity / reachable
 		f.reason = "capacity " + quantity(p.MonthlyCapacity, p.Unit) + "/month, " + percent(f.fit) + " of " + quantity(d.Quantity, d.Unit) + " asked"
 	}
-	if minOrder, ok := ocop.Convert(p.MinOrder, p.Unit, d.Unit); ok && minOrder > d.Quantity {
+	if minOrder, ok := convert(p.MinOrder, p, d.Unit); ok && minOrder > d.Quantity {
 		f.fit *= 0.5
 		f.minOrderReason = "minimum order " + quantity(p.MinOrder, p.Unit) + " is above the " + quantity(d.Quantity, d.Unit) + " asked"
 	}
@@ -332,11 +348,11 @@ func priceFit(d Demand, p search.Document) (fit, bool) {
 	if d.MaxPriceVND == nil || p.PriceVND <= 0 {
 		return fit{}, false
 	}
-	perBuyerUnit, ok := ocop.Convert(1, d.Unit, p.Unit)
-	if !ok {
+	perProductUnit, ok := convert(1, p, d.Unit)
+	if !ok || perProductUnit <= 0 {
 		return fit{}, false
 	}
-	price := float64(p.PriceVND) * perBuyerUnit
+	price := float64(p.PriceVND) / perProductUnit
 	ceiling := float64(*d.MaxPriceVND)
 	if price <= ceiling {
 		return fit{fit: 1, share: 1, reason: money(p.PriceVND) + "/" + p.Unit + " within the " + money(*d.MaxPriceVND) + "/" + d.Unit + " ceiling"}, true
