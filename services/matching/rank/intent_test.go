@@ -188,7 +188,9 @@ func TestPackSizesInNamesMakeUnitsCompare(t *testing.T) {
 		t.Fatalf("1.9 million a carton of 50 is 38,000 a pack, within 45,000: %+v %v", pf, ok)
 	}
 	d.Unit, d.Quantity = "kg", 20000
-	box := product("box", func(p *search.Document) { p.Name, p.Unit, p.MonthlyCapacity = "Vải thiều hộp 2 kg", "hộp", 50000 })
+	box := product("box", func(p *search.Document) {
+		p.Name, p.Unit, p.MonthlyCapacity = "Vải thiều hộp 2 kg", "hộp", 50000
+	})
 	if c, ok := capacityFit(d, box, d.Quantity); !ok || c.fit != 1 {
 		t.Fatalf("50,000 boxes of 2 kg are 100 t: %+v %v", c, ok)
 	}
