@@ -19,6 +19,8 @@ type Intent struct {
 	// Categories are the OCOP categories the words name, each with a weight
 	// in (0, 1]: 1 for the most named.
 	Categories map[string]float64
+	// Groups are whole OCOP groups the words name ("thực phẩm", "đồ thủ công").
+	Groups []string
 	// Excluded are phrases the buyer rules out ("không ở nhà sàn").
 	Excluded []string
 	// ExcludedCategories are categories named only to be ruled out ("not frozen").
@@ -52,6 +54,9 @@ type Demand struct {
 	DeliveryLat      float64
 	DeliveryLon      float64
 }
+
+// groupPrefix marks kinds.txt lines that name a whole OCOP group.
+const groupPrefix = "group "
 
 // negations open a scope that rules out what follows, to the end of the clause.
 var negations = map[string]bool{
@@ -244,7 +249,11 @@ func (l *Lexicon) Read(d Demand) Intent {
 			continue
 		}
 		if p, ok := l.kinds.at(all, i); ok && samePhraseClause(toks, i, len(p.words)) && !spansPlace(toks, i, len(p.words)) {
-			if p.value != noCategory {
+			if group, ok := strings.CutPrefix(p.value, groupPrefix); ok {
+				if !toks[i].negated {
+					in.Groups = append(in.Groups, group)
+				}
+			} else if p.value != noCategory {
 				switch {
 				case toks[i].negated:
 					negatedVotes[p.value] = true

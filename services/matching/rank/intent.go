@@ -48,6 +48,9 @@ func wordsFactor(in lexicon.Intent, p search.Document) (float64, []string) {
 	if (in.Group != "" && p.Group != in.Group) || (in.NotGroup != "" && p.Group == in.NotGroup) {
 		f *= otherGroup
 	}
+	if len(in.Groups) > 0 && !slices.Contains(in.Groups, p.Group) && in.Categories[p.Category] == 0 {
+		f *= otherGroup
+	}
 	if r := in.Radius; r != nil {
 		km := ocop.DistanceKm(p.Lat, p.Lon, r.Place.Lat, r.Place.Lon)
 		if km <= r.Km {
@@ -82,9 +85,9 @@ func wordsFactor(in lexicon.Intent, p search.Document) (float64, []string) {
 		f *= ruledOut
 		reasons = append(reasons, "keeps "+strconv.Itoa(*p.ShelfLifeDays)+" days, less than the "+strconv.Itoa(in.MinShelfLifeDays)+" asked")
 	}
-	name := ocop.Fold(p.Name + " " + strings.Join(p.Tags, " "))
+	said := ocop.Fold(p.Name + " " + strings.Join(p.Tags, " ") + " " + p.Description)
 	for _, x := range in.Excluded {
-		if containsPhrase(name, ocop.Fold(x)) {
+		if saysIt(said, ocop.Fold(x)) {
 			f *= ruledOut
 			reasons = append(reasons, "“"+x+"”, which the buyer ruled out")
 			break
@@ -110,8 +113,10 @@ func isLegacyProvince(name string) bool {
 	return ok && m.Legacy
 }
 
-// containsPhrase reports whether text holds phrase as whole words.
-func containsPhrase(text, phrase string) bool {
+// saysIt reports whether a product's folded words hold phrase as whole
+// words, not denied: "không dùng cỏ ngọt" in a description says the
+// opposite of "cỏ ngọt".
+func saysIt(text, phrase string) bool {
 	if phrase == "" {
 		return false
 	}
@@ -121,11 +126,25 @@ func containsPhrase(text, phrase string) bool {
 			return false
 		}
 		start, end := i+j, i+j+len(phrase)
-		if (start == 0 || text[start-1] == ' ') && (end == len(text) || text[end] == ' ') {
+		if (start == 0 || !isLetter(text[start-1])) && (end == len(text) || !isLetter(text[end])) && !denied(text[:start]) {
 			return true
 		}
 		i = start + 1
 	}
+}
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' }
+
+// denied reports whether the words just before a position deny what follows.
+func denied(before string) bool {
+	words := strings.Fields(before)
+	for _, w := range words[max(0, len(words)-3):] {
+		switch w {
+		case "khong", "ko", "chang", "no", "not", "without":
+			return true
+		}
+	}
+	return false
 }
 
 // kindFit is how well a product's category answers the kinds the buyer
