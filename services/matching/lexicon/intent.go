@@ -2,6 +2,7 @@ package lexicon
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -27,6 +28,8 @@ type Intent struct {
 	ExcludedCategories []string
 	// Origins are places the products should come from.
 	Origins []Place
+	// Peoples are ethnic peoples the buyer names ("bản Thái", "người Dao").
+	Peoples []string
 	// Radius, when set, is the distance from a place the producer must be within.
 	Radius *Radius
 	// MinShelfLifeDays, when above zero, is how long the products must keep
@@ -250,7 +253,7 @@ func (l *Lexicon) Read(d Demand) Intent {
 		}
 		if p, ok := l.kinds.at(all, i); ok && samePhraseClause(toks, i, len(p.words)) && !spansPlace(toks, i, len(p.words)) {
 			if group, ok := strings.CutPrefix(p.value, groupPrefix); ok {
-				if !toks[i].negated {
+				if !toks[i].negated && !slices.Contains(in.Groups, group) {
 					in.Groups = append(in.Groups, group)
 				}
 			} else if p.value != noCategory {
@@ -313,7 +316,34 @@ func (l *Lexicon) Read(d Demand) Intent {
 	}
 	in.Text = text.String()
 	in.MinShelfLifeDays = shelfLife(toks)
+	in.Peoples = l.peoplesNamed(toks, all)
 	return in
+}
+
+// peopleCues come before a people's name ("người Dao", "bản Thái",
+// "dân tộc Mông"); peopleAfter come after it in English ("Dao village").
+var (
+	peopleCues  = map[string]bool{"người": true, "nguoi": true, "bản": true, "ban": true, "tộc": true, "toc": true, "bào": true, "bao": true}
+	peopleAfter = map[string]bool{"people": true, "peoples": true, "ethnic": true, "village": true, "villages": true, "minority": true}
+)
+
+// peoplesNamed finds the peoples named with a cue: a bare "Thái" may be a
+// province or a word, "người Thái" is a people.
+func (l *Lexicon) peoplesNamed(toks []token, all []word) []string {
+	var out []string
+	for i := range toks {
+		p, ok := l.peoples.at(all, i)
+		if !ok || !(toks[i].capital || toks[i].lower == p.words[0].lower) {
+			continue
+		}
+		end := i + len(p.words)
+		cued := (i > 0 && peopleCues[toks[i-1].lower] && toks[i-1].clause == toks[i].clause) ||
+			(end < len(toks) && peopleAfter[toks[end].lower] && toks[end].clause == toks[i].clause)
+		if cued && !toks[i].negated && !slices.Contains(out, p.value) {
+			out = append(out, p.value)
+		}
+	}
+	return out
 }
 
 // keepCues introduce how long a product must keep.

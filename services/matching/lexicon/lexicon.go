@@ -17,7 +17,7 @@ import (
 	"github.com/ocopvn/ocop/pkg/ocop"
 )
 
-//go:embed kinds.txt vocabulary.txt synonyms.txt places.txt
+//go:embed kinds.txt vocabulary.txt synonyms.txt places.txt peoples.txt
 var files embed.FS
 
 // noCategory marks kinds.txt phrases that contain a product word but name
@@ -114,6 +114,7 @@ type Lexicon struct {
 	places   dictionary // place name → index into placeList
 	list     []Place
 	groups   [][]string // synonym groups as written
+	peoples  dictionary // a people's name → its main spelling
 }
 
 // SynonymGroups returns the groups of words that name the same thing, for
@@ -195,6 +196,18 @@ func load() (*Lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
+	var peoples []phrase
+	err = eachLine("peoples.txt", func(line string) error {
+		names := strings.Split(line, "|")
+		for _, n := range names {
+			peoples = append(peoples, phrase{words: words(strings.TrimSpace(n)), value: strings.TrimSpace(names[0])})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	l.peoples = newDictionary(peoples)
 	for _, p := range ocop.Provinces {
 		l.list = append(l.list, Place{Name: p.Name, Province: p.Name, Lat: p.Lat, Lon: p.Lon})
 		id := strconv.Itoa(len(l.list) - 1)

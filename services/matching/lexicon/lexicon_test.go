@@ -130,3 +130,20 @@ func TestNumbersAndPlacesDoNotBreakWords(t *testing.T) {
 		t.Errorf("thuoc Bac Ninh is not thuốc bắc: %v", in.Categories)
 	}
 }
+
+func TestPeoplesAndGroupsNamed(t *testing.T) {
+	in := read("Lưu trú bản Thái", "đoàn học sinh trải nghiệm văn hóa dân tộc Thái, ngủ nhà người Dao cũng được")
+	if !slices.Equal(in.Peoples, []string{"Thái", "Dao"}) {
+		t.Errorf("peoples = %v", in.Peoples)
+	}
+	if in := read("Chè Thái Nguyên", "thịt thái lát"); len(in.Peoples) != 0 {
+		t.Errorf("a province or a word is not a people: %v", in.Peoples)
+	}
+	if in := read("Hmong village homestay", ""); !slices.Equal(in.Peoples, []string{"Mông"}) {
+		t.Errorf("English: %v", in.Peoples)
+	}
+	in = read("Đặc sản", "thực phẩm đóng gói sẵn, đồ thủ công cũng nhận")
+	if !slices.Equal(in.Groups, []string{"thuc_pham", "thu_cong_my_nghe"}) {
+		t.Errorf("groups = %v", in.Groups)
+	}
+}

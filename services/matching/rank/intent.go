@@ -28,11 +28,11 @@ const (
 	// outsideRadiusFloor is the least a product beyond the radius keeps.
 	outsideRadiusFloor = 0.1
 	// otherOrigin is kept by a product from elsewhere than the places named.
-	otherOrigin = 0.6
+	otherOrigin = 0.4
 	// ruledOut is kept by a product of a kind the buyer ruled out.
 	ruledOut = 0.4
 	// otherKind is kept by a product of none of the kinds the words name.
-	otherKind = 0.5
+	otherKind = 0.3
 	// otherGroup is kept by a product outside the group the unit implies,
 	// or inside the one it rules out.
 	otherGroup = 0.5
@@ -71,6 +71,13 @@ func wordsFactor(in lexicon.Intent, p search.Document) (float64, []string) {
 		}
 		if from != "" {
 			reasons = append(reasons, "from "+from+", as asked")
+		} else {
+			f *= otherOrigin
+		}
+	}
+	if len(in.Peoples) > 0 {
+		if people := peopleOf(in.Peoples, p); people != "" {
+			reasons = append(reasons, "of the "+people+" people, as asked")
 		} else {
 			f *= otherOrigin
 		}
@@ -160,4 +167,19 @@ func kindFit(in lexicon.Intent, p search.Document) (float64, string) {
 	}
 
 	return w, "a kind asked for (" + strings.ReplaceAll(p.Category, "_", " ") + ")"
+}
+
+// peopleOf returns the first of the peoples a product says it is of
+// ("người Thái", "bản Dao", "dân tộc Mông" in its name or description).
+func peopleOf(peoples []string, p search.Document) string {
+	text := " " + ocop.Fold(p.Name+" "+p.Description) + " "
+	for _, people := range peoples {
+		name := ocop.Fold(people)
+		for _, cue := range []string{"nguoi ", "ban ", "dan toc ", "dong bao "} {
+			if strings.Contains(text, " "+cue+name+" ") || strings.Contains(text, " "+cue+name+",") || strings.Contains(text, " "+cue+name+".") {
+				return people
+			}
+		}
+	}
+	return ""
 }

@@ -199,3 +199,22 @@ func TestPackSizesInNamesMakeUnitsCompare(t *testing.T) {
 		t.Fatal("a buyer counting items is sold loose tea by the kilogram; one counting kilograms is not")
 	}
 }
+
+func TestPeopleNamedFirst(t *testing.T) {
+	d := baseDemand()
+	d.Group, d.MinStars, d.RequiredCertifications, d.MaxPriceVND = "", 0, nil, nil
+	d.Title, d.Text, d.Unit, d.Quantity = "Lưu trú bản Thái", "cho đoàn 50 học sinh", "khách", 50
+	stay := func(desc string) func(*search.Document) {
+		return func(p *search.Document) {
+			p.Group, p.Category, p.Unit, p.Description, p.MonthlyCapacity = "du_lich", "homestay", "khách/đêm", desc, 2000
+		}
+	}
+	hits := []search.Hit{
+		hit("dao", 10, stay("Nhà truyền thống của người Dao, sức chứa 40 khách.")),
+		hit("thai", 8, stay("Cụm nhà sàn người Thái bản Lác, sức chứa 80 khách.")),
+	}
+	got := (Ranker{Weights: DefaultWeights}).Rank(d, Read(d), hits, on)
+	if got[0].ProductID != "thai" || !slices.Contains(got[0].Reasons, "of the Thái people, as asked") {
+		t.Fatalf("got %v %q", got[0].ProductID, got[0].Reasons)
+	}
+}

@@ -52,11 +52,11 @@ type Weights struct {
 var DefaultWeights = Weights{
 	Text:           0.35,
 	Kind:           0.25,
-	Capacity:       0.10,
-	Price:          0.08,
+	Capacity:       0.12,
+	Price:          0.10,
 	Distance:       0.08,
-	Stars:          0.06,
-	Certifications: 0.05,
+	Stars:          0.04,
+	Certifications: 0.03,
 	Responsiveness: 0.03,
 }
 
