@@ -58,3 +58,18 @@ func DecodeCursor(cursor string, position any) error {
 	}
 	return nil
 }
+
+// QueryBool reads a true/false query parameter, false when absent.
+func QueryBool(c echo.Context, name string) (bool, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		var v errs.Validation
+		v.Add(name, "must be true or false")
+		return false, v.Err()
+	}
+	return b, nil
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ocopvn/ocop/pkg/config"
@@ -19,6 +20,7 @@ import (
 	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/matching/app"
 	"github.com/ocopvn/ocop/services/matching/consumers"
+	"github.com/ocopvn/ocop/services/matching/delivery"
 	"github.com/ocopvn/ocop/services/matching/httpapi"
 	"github.com/ocopvn/ocop/services/matching/postgres"
 	"github.com/ocopvn/ocop/services/matching/rank"
@@ -43,6 +45,8 @@ type Config struct {
 	NotifyProducers int
 	// Meili is the Meilisearch server, when Engine is "meilisearch".
 	Meili meili.Config
+	// Delivery is how notifications leave: webhooks and e-mail.
+	Delivery delivery.Config
 }
 
 // ConfigFromEnv reads the matching settings, with the index under dataDir.
@@ -57,6 +61,16 @@ func ConfigFromEnv(dataDir string) (Config, error) {
 			Key:         r.String("MEILI_MASTER_KEY", ""),
 			Index:       r.String("OCOP_MEILI_INDEX", "products"),
 			TaskTimeout: r.Duration("OCOP_MEILI_TASK_TIMEOUT", 30*time.Second),
+		},
+		Delivery: delivery.Config{
+			Schema:    Name,
+			Guard:     delivery.Guard{AllowPrivate: r.Bool("OCOP_WEBHOOK_ALLOW_PRIVATE", false)},
+			RetryBase: r.Duration("OCOP_WEBHOOK_RETRY_BASE", 5*time.Second),
+			Mailer: delivery.Mailer{
+				Addr: r.String("OCOP_SMTP_ADDR", ""), From: r.String("OCOP_SMTP_FROM", "OCOP <no-reply@ocop.example.vn>"),
+				Username: r.String("OCOP_SMTP_USERNAME", ""), Password: r.String("OCOP_SMTP_PASSWORD", ""),
+			},
+			DigestHour: r.Int("OCOP_DIGEST_HOUR", 7),
 		},
 	}
 	if err := r.Err(); err != nil {
@@ -76,6 +90,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		problems = append(problems, fmt.Errorf("OCOP_SEARCH_ENGINE=%q: use bleve (embedded) or meilisearch", c.Engine))
+	}
+	if c.Delivery.DigestHour < 0 || c.Delivery.DigestHour > 23 {
+		problems = append(problems, fmt.Errorf("OCOP_DIGEST_HOUR=%d: use an hour from 0 to 23 (Vietnam time)", c.Delivery.DigestHour))
 	}
 	if c.NotifyProducers < 1 || c.NotifyProducers > 100 {
 		problems = append(problems, fmt.Errorf("OCOP_NOTIFY_PRODUCERS=%d: use 1 to 100", c.NotifyProducers))
@@ -102,6 +119,9 @@ type Service struct {
 	products *events.Consumer
 	relay    *events.Relay
 	api      *httpapi.API
+	repo     *postgres.Repository
+	queue    *delivery.Queue
+	hub      *app.Hub
 }
 
 var _ platform.Service = (*Service)(nil)
@@ -114,14 +134,32 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 	if err := pgplatform.Migrate(ctx, deps.Pool, Name, Migrations...); err != nil {
 		return nil, fmt.Errorf("matching: %w", err)
 	}
+	if err := delivery.Migrate(ctx, deps.Pool, Name); err != nil {
+		return nil, fmt.Errorf("matching: %w", err)
+	}
+	if cfg.Delivery.Schema == "" {
+		cfg.Delivery.Schema = Name
+	}
 	index, err := OpenIndex(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("matching: %w", err)
 	}
-	repo := postgres.New(deps.Pool)
+	repo := postgres.New(deps.Pool, deps.Log)
 	matcher := rank.Matcher{Index: index, Ranker: rank.Ranker{Weights: rank.DefaultWeights}, History: repo.History}
-	uc := app.New(repo, repo, matcher, cfg.NotifyProducers)
+	var uc *app.Matching
+	queue, err := delivery.New(deps.Pool, cfg.Delivery, deps.Log, func(ctx context.Context, tx pgx.Tx, role, id, kind, title, body string) error {
+		return uc.Tell(ctx, tx, role, id, kind, title, body)
+	})
+	if err != nil {
+		_ = index.Close()
+		return nil, fmt.Errorf("matching: %w", err)
+	}
+	uc = app.New(repo, repo, repo, matcher, app.Options{Notify: cfg.NotifyProducers, Queue: queue, Guard: cfg.Delivery.Guard})
+	hub := app.NewHub()
 	return &Service{
+		repo:    repo,
+		queue:   queue,
+		hub:     hub,
 		deps:    deps,
 		index:   index,
 		indexer: consumers.NewIndexer(deps.JS, index, deps.Log, deps.Metrics),
@@ -131,7 +169,7 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 		products: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.ProductsSpec, consumers.ProductsHandler(uc, index),
 			deps.Log, deps.Metrics),
 		relay: events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
-		api:   httpapi.New(uc),
+		api:   httpapi.New(uc, hub),
 	}, nil
 }
 
@@ -148,6 +186,8 @@ func (s *Service) Run(ctx context.Context) error {
 	defer s.index.Close()
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.indexer.Run(ctx) })
+	g.Go(func() error { return s.queue.Run(ctx) })
+	g.Go(func() error { return s.repo.Listen(ctx, postgres.NotificationsChannel, s.hub.Wake) })
 	g.Go(func() error { return s.relay.Run(ctx) })
 	g.Go(func() error { return s.ratings.Run(ctx) })
 	g.Go(func() error {

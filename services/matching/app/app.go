@@ -14,6 +14,7 @@ import (
 	"github.com/ocopvn/ocop/pkg/events"
 	"github.com/ocopvn/ocop/pkg/ocop"
 	matchingv1 "github.com/ocopvn/ocop/proto/ocop/matching/v1"
+	"github.com/ocopvn/ocop/services/matching/delivery"
 	"github.com/ocopvn/ocop/services/matching/postgres"
 	"github.com/ocopvn/ocop/services/matching/rank"
 	"github.com/ocopvn/ocop/services/matching/search"
@@ -34,7 +35,7 @@ type Repository interface {
 	Outbox() *events.Outbox
 	Demand(ctx context.Context, id string) (postgres.Demand, error)
 	Matches(ctx context.Context, demandID string) ([]postgres.StoredMatch, error)
-	Notifications(ctx context.Context, role, recipientID string, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error)
+	Notifications(ctx context.Context, role, recipientID string, unreadOnly bool, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error)
 	MarkAnswered(ctx context.Context, tx pgx.Tx, producerID, demandID string, at time.Time) error
 	RecentMatchCounts(ctx context.Context, producerIDs []string, since time.Time) (map[string]int, error)
 	ReplaceSupplyGroup(ctx context.Context, tx pgx.Tx, demandID string, version int64, group *rank.CombinedSupply) error
@@ -46,18 +47,67 @@ type Repository interface {
 // producers take turns reach.
 const rotationWindow = 30 * 24 * time.Hour
 
-// Matching is the matching service's use cases.
-type Matching struct {
-	repo    Repository
-	fairs   FairRepository
-	matcher rank.Matcher
-	notify  int
-	now     func() time.Time
+// Dispatcher sends stored notifications beyond the inbox (webhooks, e-mail),
+// queued in the transaction that stored them.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, tx pgx.Tx, ns []delivery.Notice) error
 }
 
-// New returns the use cases; notify is how many producers a demand notifies.
-func New(repo Repository, fairs FairRepository, matcher rank.Matcher, notify int) *Matching {
-	return &Matching{repo: repo, fairs: fairs, matcher: matcher, notify: notify, now: time.Now}
+// Matching is the matching service's use cases.
+type Matching struct {
+	repo      Repository
+	fairs     FairRepository
+	inbox     Inbox
+	matcher   rank.Matcher
+	notify    int
+	dispatch  Dispatcher
+	redeliver Redeliverer
+	guard     delivery.Guard
+	now       func() time.Time
+}
+
+// Redeliverer queues a webhook delivery again, and the digests now.
+type Redeliverer interface {
+	Redeliver(ctx context.Context, tx pgx.Tx, deliveryID string) error
+	SendDigests(ctx context.Context) error
+}
+
+// Options are the use cases' collaborators beyond the repositories.
+type Options struct {
+	// Notify is how many producers a demand notifies.
+	Notify int
+	// Queue delivers notifications beyond the inbox; nil keeps them in it.
+	Queue interface {
+		Dispatcher
+		Redeliverer
+	}
+	// Guard checks webhook URLs when they are saved.
+	Guard delivery.Guard
+}
+
+// New returns the use cases.
+func New(repo Repository, fairs FairRepository, inbox Inbox, matcher rank.Matcher, o Options) *Matching {
+	m := &Matching{repo: repo, fairs: fairs, inbox: inbox, matcher: matcher, notify: o.Notify, guard: o.Guard, now: time.Now}
+	if o.Queue != nil {
+		m.dispatch, m.redeliver = o.Queue, o.Queue
+	}
+	return m
+}
+
+// add stores notifications not given before and queues their delivery;
+// it returns those it added.
+func (m *Matching) add(ctx context.Context, tx pgx.Tx, ns []postgres.Notification) ([]postgres.Notification, error) {
+	added, err := m.repo.AddNotifications(ctx, tx, ns)
+	if err != nil || len(added) == 0 || m.dispatch == nil {
+		return added, err
+	}
+	notices := make([]delivery.Notice, len(added))
+	for i, n := range added {
+		notices[i] = delivery.Notice{ID: n.ID, RecipientRole: n.RecipientRole, RecipientID: n.RecipientID, Kind: n.Kind,
+			Title: n.Title, Body: n.Body, DemandID: n.DemandID, ProductID: n.ProductID, Rank: n.Rank, Score: n.Score,
+			Reasons: n.Reasons, Data: n.Data, CreatedAt: n.CreatedAt}
+	}
+	return added, m.dispatch.Dispatch(ctx, tx, notices)
 }
 
 // DemandChanged ranks the catalogue for a posted or edited demand, stores the
@@ -95,7 +145,7 @@ func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, match
 	if err != nil {
 		return nil, err
 	}
-	added, err := m.repo.AddNotifications(ctx, tx, matchNotifications(d, picks))
+	added, err := m.add(ctx, tx, matchNotifications(d, picks))
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +156,9 @@ func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, match
 	return added, m.repo.Outbox().Add(ctx, tx, evs...)
 }
 
-// pick chooses the producers to notify, taking turns among near-equal ones
-// by their notifications of the past rotationWindow (see rank.Pick).
+// pick chooses the producers to notify among those whose preferences want
+// the match, taking turns among near-equal ones by their notifications of
+// the past rotationWindow (see rank.Pick).
 func (m *Matching) pick(ctx context.Context, matches []rank.Match) ([]rank.Match, error) {
 	producers := make([]string, 0, len(matches))
 	for _, mt := range rank.OnePerProducer(matches, len(matches)) {
@@ -117,7 +168,17 @@ func (m *Matching) pick(ctx context.Context, matches []rank.Match) ([]rank.Match
 	if err != nil {
 		return nil, err
 	}
-	return rank.Pick(matches, m.notify, recent), nil
+	prefs, err := m.inbox.Preferences(ctx, "producer", producers)
+	if err != nil {
+		return nil, err
+	}
+	wanted := make([]rank.Match, 0, len(matches))
+	for _, mt := range matches {
+		if prefs[mt.ProducerID].Wants(mt.Product.Group, mt.Product.Category, mt.Score) {
+			wanted = append(wanted, mt)
+		}
+	}
+	return rank.Pick(wanted, m.notify, recent), nil
 }
 
 func matchEvents(ctx context.Context, d postgres.Demand, top []rank.Match, added []postgres.Notification) ([]events.Event, error) {
@@ -174,11 +235,11 @@ func (m *Matching) Matches(ctx context.Context, who auth.Principal, demandID str
 }
 
 // Notifications returns a producer's or buyer's own notifications, newest first.
-func (m *Matching) Notifications(ctx context.Context, who auth.Principal, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error) {
+func (m *Matching) Notifications(ctx context.Context, who auth.Principal, unreadOnly bool, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error) {
 	if !who.Is(auth.RoleProducer, auth.RoleBuyer, auth.RoleOrganiser) {
 		return nil, errs.Errorf(errs.Forbidden, "notifications are for producers, buyers and organisers")
 	}
-	return m.repo.Notifications(ctx, string(who.Role), who.OrgID, after, limit)
+	return m.repo.Notifications(ctx, string(who.Role), who.OrgID, unreadOnly, after, limit)
 }
 
 // SearchProducts finds products by text under filters, for buyers browsing.
@@ -186,4 +247,23 @@ func (m *Matching) Notifications(ctx context.Context, who auth.Principal, after 
 func (m *Matching) SearchProducts(ctx context.Context, q search.Query) ([]search.Hit, error) {
 	q.ValidOn = ocop.Today(m.now())
 	return m.matcher.Index.Search(ctx, q)
+}
+
+// Tell stores and delivers one notification to an organisation, in tx.
+func (m *Matching) Tell(ctx context.Context, tx pgx.Tx, role, id, kind, title, body string) error {
+	_, err := m.add(ctx, tx, []postgres.Notification{{RecipientRole: role, RecipientID: id, Kind: kind,
+		DedupeKey: kind + ":" + title, Title: title, Body: body}})
+	return err
+}
+
+// SendDigests sends every pending e-mail digest now, for admins (the daily
+// job sends them at OCOP_DIGEST_HOUR).
+func (m *Matching) SendDigests(ctx context.Context, who auth.Principal) error {
+	if !who.Is(auth.RoleAdmin) {
+		return errs.Errorf(errs.Forbidden, "only admins send the digests ahead of their hour")
+	}
+	if m.redeliver == nil {
+		return errs.Errorf(errs.Unavailable, "e-mail delivery is not running")
+	}
+	return m.redeliver.SendDigests(ctx)
 }

@@ -82,7 +82,7 @@ func (m *Matching) FairPublished(ctx context.Context, tx pgx.Tx, f *fairsv1.Fair
 			ProductID: d.ID, Data: map[string]any{"fair_id": fair.ID},
 		})
 	}
-	_, err = m.repo.AddNotifications(ctx, tx, ns)
+	_, err = m.add(ctx, tx, ns)
 	return err
 }
 
@@ -106,7 +106,7 @@ func fairFromEvent(f *fairsv1.Fair) (postgres.Fair, error) {
 
 // ApplicationSubmitted tells the organiser a producer applied.
 func (m *Matching) ApplicationSubmitted(ctx context.Context, tx pgx.Tx, e *fairsv1.ApplicationSubmitted) error {
-	_, err := m.repo.AddNotifications(ctx, tx, []postgres.Notification{{
+	_, err := m.add(ctx, tx, []postgres.Notification{{
 		RecipientRole: "organiser", RecipientID: e.GetOrganiserId(), Kind: KindApplicationReceived, DedupeKey: "application:" + e.GetApplicationId(),
 		Title: "Đơn đăng ký gian hàng mới: " + e.GetFairName(),
 		Body:  fmt.Sprintf("Nhà sản xuất %s đăng ký trưng bày %d sản phẩm.", e.GetProducerId(), len(e.GetProductIds())),
@@ -119,7 +119,7 @@ var applicationDecisions = map[string]string{"approved": "được duyệt", "re
 
 // ApplicationDecided tells the producer the organiser's decision.
 func (m *Matching) ApplicationDecided(ctx context.Context, tx pgx.Tx, e *fairsv1.ApplicationDecided) error {
-	_, err := m.repo.AddNotifications(ctx, tx, []postgres.Notification{{
+	_, err := m.add(ctx, tx, []postgres.Notification{{
 		RecipientRole: "producer", RecipientID: e.GetProducerId(), Kind: KindApplicationDecided,
 		DedupeKey: "application:" + e.GetApplicationId() + ":" + e.GetStatus(),
 		Title:     "Đơn đăng ký " + applicationDecisions[e.GetStatus()] + ": " + e.GetFairName(),
@@ -138,7 +138,7 @@ func (m *Matching) BoothBooked(ctx context.Context, tx pgx.Tx, e *fairsv1.BoothB
 	}
 	key := "booking:" + e.GetBookingId()
 	data := map[string]any{"fair_id": e.GetFairId(), "booking_id": e.GetBookingId(), "booth_code": e.GetBoothCode(), "producer_id": e.GetProducerId()}
-	_, err := m.repo.AddNotifications(ctx, tx, []postgres.Notification{
+	_, err := m.add(ctx, tx, []postgres.Notification{
 		{RecipientRole: "producer", RecipientID: e.GetProducerId(), Kind: KindBoothBooked, DedupeKey: key,
 			Title: "Đã xác nhận gian hàng " + e.GetBoothCode() + ": " + e.GetFairName(),
 			Body:  "Gian hàng " + e.GetBoothCode() + " tại " + e.GetFairName() + " đã được giữ cho bạn.", Data: data},
@@ -200,7 +200,7 @@ func (m *Matching) MeetingChanged(ctx context.Context, tx pgx.Tx, mt *fairsv1.Me
 		n.Data = map[string]any{"fair_id": mt.GetFairId(), "meeting_id": mt.GetId(), "status": mt.GetStatus(), "starts_at": mt.GetStartsAt(), "table": mt.GetTable()}
 		ns = append(ns, n)
 	}
-	_, err = m.repo.AddNotifications(ctx, tx, ns)
+	_, err = m.add(ctx, tx, ns)
 	return err
 }
 

@@ -58,7 +58,7 @@ func (m *Matching) QuoteSubmitted(ctx context.Context, tx pgx.Tx, q *demandv1.Qu
 	if err := m.repo.MarkAnswered(ctx, tx, q.GetProducerId(), q.GetDemandId(), at); err != nil {
 		return err
 	}
-	_, err = m.repo.AddNotifications(ctx, tx, []postgres.Notification{{
+	_, err = m.add(ctx, tx, []postgres.Notification{{
 		RecipientRole: "buyer", RecipientID: q.GetBuyerId(), Kind: KindQuoteSubmitted, DedupeKey: "quote:" + q.GetId(),
 		Title: "Báo giá mới cho: " + q.GetDemandTitle(),
 		Body: fmt.Sprintf("Nhà sản xuất %s báo giá %s đồng/%s cho %s %s.", q.GetProducerId(), number(float64(q.GetPriceVnd())),
@@ -77,7 +77,7 @@ var decisions = map[string]string{
 
 // QuoteDecided tells the producer what the buyer decided.
 func (m *Matching) QuoteDecided(ctx context.Context, tx pgx.Tx, q *demandv1.Quote) error {
-	_, err := m.repo.AddNotifications(ctx, tx, []postgres.Notification{{
+	_, err := m.add(ctx, tx, []postgres.Notification{{
 		RecipientRole: "producer", RecipientID: q.GetProducerId(), Kind: KindQuoteDecided,
 		DedupeKey: "quote:" + q.GetId() + ":" + q.GetStatus(),
 		Title:     "Báo giá " + decisions[q.GetStatus()] + ": " + q.GetDemandTitle(),
@@ -94,7 +94,7 @@ func (m *Matching) DealFollowUpDue(ctx context.Context, tx pgx.Tx, e *demandv1.D
 	title := fmt.Sprintf("Sau %d tháng: giao dịch %s tiến triển thế nào?", e.GetMonths(), e.GetDemandTitle())
 	body := "Hãy ghi lại bước mới nhất (liên hệ, gửi mẫu, ký hợp đồng, giao hàng lần đầu, đặt hàng lại) để sở theo dõi kết quả kết nối cung cầu."
 	data := map[string]any{"deal_id": e.GetDealId(), "months": e.GetMonths(), "last_stage": e.GetLastStage()}
-	_, err := m.repo.AddNotifications(ctx, tx, []postgres.Notification{
+	_, err := m.add(ctx, tx, []postgres.Notification{
 		{RecipientRole: "buyer", RecipientID: e.GetBuyerId(), Kind: KindDealFollowUp, DedupeKey: key, Title: title, Body: body, DemandID: e.GetDemandId(), Data: data},
 		{RecipientRole: "producer", RecipientID: e.GetProducerId(), Kind: KindDealFollowUp, DedupeKey: key, Title: title, Body: body, DemandID: e.GetDemandId(), Data: data},
 	})
@@ -107,7 +107,7 @@ func (m *Matching) RatingExpiring(ctx context.Context, tx pgx.Tx, e *cataloguev1
 	if err != nil {
 		return err
 	}
-	_, err = m.repo.AddNotifications(ctx, tx, []postgres.Notification{{
+	_, err = m.add(ctx, tx, []postgres.Notification{{
 		RecipientRole: "producer", RecipientID: e.GetProducerId(), Kind: KindRatingExpiring,
 		DedupeKey: fmt.Sprintf("rating:%s:%s:%d", e.GetProductId(), e.GetOcopExpiresOn(), e.GetDaysLeft()),
 		Title:     "Chứng nhận OCOP sắp hết hiệu lực: " + e.GetProductName(),

@@ -48,7 +48,7 @@ func (m *Matching) ProductChanged(ctx context.Context, tx pgx.Tx, p search.Docum
 			return err
 		}
 		if slices.ContainsFunc(added, func(n postgres.Notification) bool { return n.ProductID == p.ID }) {
-			if _, err := m.repo.AddNotifications(ctx, tx, []postgres.Notification{newSupplierNotification(d, picks[i])}); err != nil {
+			if _, err := m.add(ctx, tx, []postgres.Notification{newSupplierNotification(d, picks[i])}); err != nil {
 				return err
 			}
 		}

@@ -26,15 +26,29 @@ var OpenAPI []byte
 // API serves matching's endpoints.
 type API struct {
 	app *app.Matching
+	hub *app.Hub
 }
 
-// New returns the API over the use cases.
-func New(a *app.Matching) *API { return &API{app: a} }
+// New returns the API over the use cases; hub wakes live streams.
+func New(a *app.Matching, hub *app.Hub) *API { return &API{app: a, hub: hub} }
 
 // Register adds the routes.
 func (a *API) Register(e *echo.Echo) {
 	e.GET("/v1/demands/:id/matches", a.matches)
 	e.GET("/v1/notifications", a.notifications)
+	e.GET("/v1/notifications/stream", a.stream)
+	e.POST("/v1/notifications/:id/read", a.markRead)
+	e.POST("/v1/notifications/read-all", a.markAllRead)
+	e.GET("/v1/notification-preferences", a.preferences)
+	e.PUT("/v1/notification-preferences", a.setPreferences)
+	e.POST("/v1/notification-digests", a.sendDigests)
+	e.POST("/v1/webhooks", a.addWebhook)
+	e.GET("/v1/webhooks", a.webhooks)
+	e.GET("/v1/webhooks/:id", a.webhook)
+	e.POST("/v1/webhooks/:id/disable", a.disableWebhook)
+	e.DELETE("/v1/webhooks/:id", a.deleteWebhook)
+	e.GET("/v1/webhooks/:id/deliveries", a.deliveries)
+	e.POST("/v1/webhooks/:id/deliveries/:delivery/redeliver", a.redeliver)
 	e.GET("/v1/search/products", a.searchProducts)
 	e.GET("/v1/fairs/:id/meeting-proposals", a.proposals)
 }
@@ -191,7 +205,11 @@ func (a *API) notifications(c echo.Context) error {
 			return err
 		}
 	}
-	ns, err := a.app.Notifications(ctx, who, after, page.Limit+1)
+	unread, err := httpserver.QueryBool(c, "unread")
+	if err != nil {
+		return err
+	}
+	ns, err := a.app.Notifications(ctx, who, unread, after, page.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -202,8 +220,7 @@ func (a *API) notifications(c echo.Context) error {
 			out.NextCursor = httpserver.EncodeCursor(postgres.NotificationCursor{CreatedAt: last.CreatedAt, ID: last.ID})
 			break
 		}
-		item := notificationJSON{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, DemandID: n.DemandID, ProductID: n.ProductID,
-			Rank: n.Rank, Score: n.Score, Reasons: n.Reasons, Data: n.Data, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt}
+		item := toNotificationJSON(n)
 		if d := n.Demand; d != nil {
 			item.Demand = &demandSummaryJSON{ID: d.ID, BuyerID: d.BuyerID, Title: d.Title, Group: d.Group, Quantity: d.Quantity,
 				Unit: d.Unit, MaxPriceVND: d.MaxPriceVND, DeliveryProvince: d.DeliveryProvince}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
 
 	"github.com/ocopvn/ocop/pkg/errs"
 	"github.com/ocopvn/ocop/pkg/events"
@@ -33,11 +34,12 @@ var Migrations = pgplatform.Source{Name: "matching", FS: migrations}
 type Repository struct {
 	pool   *pgxpool.Pool
 	outbox *events.Outbox
+	log    *zap.Logger
 }
 
 // New returns the repository over pool.
-func New(pool *pgxpool.Pool) *Repository {
-	return &Repository{pool: pool, outbox: events.NewOutbox(Schema)}
+func New(pool *pgxpool.Pool, log *zap.Logger) *Repository {
+	return &Repository{pool: pool, outbox: events.NewOutbox(Schema), log: log}
 }
 
 // Outbox is matching's outbox, for events written in a handler's transaction.
@@ -196,8 +198,24 @@ func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notif
 		n.ID = id.String()
 		added = append(added, n)
 	}
+	// The live stream wakes on commit; the payload names whose stream.
+	notified := map[string]bool{}
+	for _, n := range added {
+		key := n.RecipientRole + ":" + n.RecipientID
+		if notified[key] {
+			continue
+		}
+		notified[key] = true
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotificationsChannel, key); err != nil {
+			return nil, fmt.Errorf("waking the live stream: %w", err)
+		}
+	}
 	return added, nil
 }
+
+// NotificationsChannel is the LISTEN channel woken when a recipient's
+// notifications change; the payload is "role:id".
+const NotificationsChannel = "matching_notifications"
 
 // SetDemandStatus records that a demand is closed, awarded or expired,
 // unless a newer state is stored.
@@ -257,11 +275,14 @@ type NotificationCursor struct {
 }
 
 // Notifications returns a recipient's notifications, newest first, after the cursor.
-func (r *Repository) Notifications(ctx context.Context, role, recipientID string, after *NotificationCursor, limit int) ([]Notification, error) {
+func (r *Repository) Notifications(ctx context.Context, role, recipientID string, unreadOnly bool, after *NotificationCursor, limit int) ([]Notification, error) {
 	args := []any{role, recipientID, limit}
 	where := ""
+	if unreadOnly {
+		where = ` AND n.read_at IS NULL`
+	}
 	if after != nil {
-		where = ` AND (n.created_at, n.id) < ($4, $5)`
+		where += ` AND (n.created_at, n.id) < ($4, $5)`
 		args = append(args, after.CreatedAt, after.ID)
 	}
 	rows, err := r.pool.Query(ctx, `SELECT n.id::text, n.recipient_role, n.recipient_id, n.kind, n.dedupe_key, n.title, n.body,

@@ -24,12 +24,23 @@ type process struct {
 
 func start(t *testing.T, databaseURL, dataDir, natsURL string, services []string) process {
 	t.Helper()
+	return startWith(t, databaseURL, dataDir, natsURL, services, nil)
+}
+
+// startWith starts a server whose matching settings configure may change.
+func startWith(t *testing.T, databaseURL, dataDir, natsURL string, services []string, configure func(*matching.Config)) process {
+	t.Helper()
 	p := config.Platform{
 		Env: "development", Addr: "127.0.0.1:0", DatabaseURL: databaseURL, NATSURL: natsURL, DataDir: dataDir,
 		JWTSecret: testkit.JWTSecret, JWTAudience: "ocop", ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
 	}
 	mcfg := matching.Config{Engine: "bleve", IndexDir: dataDir + "/index", NotifyProducers: 10}
+	mcfg.Delivery.RetryBase = 5 * time.Second
+	mcfg.Delivery.DigestHour = 7
+	if configure != nil {
+		configure(&mcfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	urls := make(chan string, 1)
 	done := make(chan error, 1)

@@ -1,0 +1,237 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ocopvn/ocop/pkg/auth"
+	"github.com/ocopvn/ocop/pkg/errs"
+	"github.com/ocopvn/ocop/services/matching/delivery"
+	"github.com/ocopvn/ocop/services/matching/postgres"
+)
+
+// Inbox is what the inbox, the live stream, webhooks and preferences
+// need stored.
+type Inbox interface {
+	Preferences(ctx context.Context, role string, ids []string) (map[string]delivery.Preferences, error)
+	SavePreferences(ctx context.Context, role, id string, p delivery.Preferences) error
+	MarkRead(ctx context.Context, role, recipientID, id string) error
+	MarkAllRead(ctx context.Context, role, recipientID string) (int64, error)
+	NotificationsAfter(ctx context.Context, role, recipientID string, seq int64, limit int) ([]postgres.StreamedNotification, error)
+	LatestSeq(ctx context.Context, role, recipientID string) (int64, error)
+	AddWebhook(ctx context.Context, w postgres.Webhook) (postgres.Webhook, error)
+	Webhooks(ctx context.Context, role, ownerID string) ([]postgres.Webhook, error)
+	OwnWebhook(ctx context.Context, role, ownerID, id string) (postgres.Webhook, error)
+	DisableWebhook(ctx context.Context, id, reason string) error
+	DeleteWebhook(ctx context.Context, id string) error
+	WebhookDeliveries(ctx context.Context, webhookID string, limit int) ([]postgres.WebhookDelivery, error)
+	DeliveryOf(ctx context.Context, deliveryID string) (string, error)
+	InTx(ctx context.Context, fn func(pgx.Tx) error) error
+}
+
+// Recipients are the roles that receive notifications and own webhooks.
+var recipients = []auth.Role{auth.RoleProducer, auth.RoleBuyer, auth.RoleOrganiser}
+
+func recipient(who auth.Principal) error {
+	if !who.Is(recipients...) || who.OrgID == "" {
+		return errs.Errorf(errs.Forbidden, "notifications, their stream, preferences and webhooks are for producers, buyers and organisers acting for their organisation")
+	}
+	return nil
+}
+
+// Inbox returns the inbox use cases.
+func (m *Matching) Inbox() *InboxCases { return &InboxCases{m: m} }
+
+// InboxCases are the use cases of a recipient's notifications.
+type InboxCases struct{ m *Matching }
+
+func (c *InboxCases) store() Inbox { return c.m.inbox }
+
+// Preferences returns the caller's notification preferences.
+func (c *InboxCases) Preferences(ctx context.Context, who auth.Principal) (delivery.Preferences, error) {
+	if err := recipient(who); err != nil {
+		return delivery.Preferences{}, err
+	}
+	ps, err := c.store().Preferences(ctx, string(who.Role), []string{who.OrgID})
+	return ps[who.OrgID], err
+}
+
+// SetPreferences replaces the caller's notification preferences.
+func (c *InboxCases) SetPreferences(ctx context.Context, who auth.Principal, p delivery.Preferences) error {
+	if err := recipient(who); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return c.store().SavePreferences(ctx, string(who.Role), who.OrgID, p)
+}
+
+// MarkRead marks one of the caller's notifications read.
+func (c *InboxCases) MarkRead(ctx context.Context, who auth.Principal, id string) error {
+	if err := recipient(who); err != nil {
+		return err
+	}
+	return c.store().MarkRead(ctx, string(who.Role), who.OrgID, id)
+}
+
+// MarkAllRead marks all the caller's notifications read.
+func (c *InboxCases) MarkAllRead(ctx context.Context, who auth.Principal) (int64, error) {
+	if err := recipient(who); err != nil {
+		return 0, err
+	}
+	return c.store().MarkAllRead(ctx, string(who.Role), who.OrgID)
+}
+
+// After returns the caller's notifications after seq, for the live stream.
+func (c *InboxCases) After(ctx context.Context, who auth.Principal, seq int64) ([]postgres.StreamedNotification, error) {
+	return c.store().NotificationsAfter(ctx, string(who.Role), who.OrgID, seq, 100)
+}
+
+// Latest returns the seq of the caller's latest notification.
+func (c *InboxCases) Latest(ctx context.Context, who auth.Principal) (int64, error) {
+	if err := recipient(who); err != nil {
+		return 0, err
+	}
+	return c.store().LatestSeq(ctx, string(who.Role), who.OrgID)
+}
+
+// AddWebhook checks the URL and the events and stores a new endpoint with
+// a fresh signing secret.
+func (c *InboxCases) AddWebhook(ctx context.Context, who auth.Principal, url string, events []string) (postgres.Webhook, error) {
+	if err := recipient(who); err != nil {
+		return postgres.Webhook{}, err
+	}
+	var v errs.Validation
+	if err := c.m.guard.CheckURL(ctx, url); err != nil {
+		v.Add("url", "%s", err.Error())
+	}
+	known := delivery.EventTypes()
+	sort.Strings(known)
+	v.Check(len(events) > 0, "events", "name at least one event type, such as match.created")
+	for _, e := range events {
+		v.Check(slices.Contains(known, e), "events", "%q is not an event type; use %v", e, known)
+	}
+	if err := v.Err(); err != nil {
+		return postgres.Webhook{}, err
+	}
+	secret, err := delivery.NewSecret()
+	if err != nil {
+		return postgres.Webhook{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return postgres.Webhook{}, err
+	}
+	return c.store().AddWebhook(ctx, postgres.Webhook{ID: "wh_" + id.String(), OwnerRole: string(who.Role), OwnerID: who.OrgID,
+		URL: url, Events: slices.Compact(slices.Sorted(slices.Values(events))), Secret: secret})
+}
+
+// Webhooks lists the caller's endpoints.
+func (c *InboxCases) Webhooks(ctx context.Context, who auth.Principal) ([]postgres.Webhook, error) {
+	if err := recipient(who); err != nil {
+		return nil, err
+	}
+	return c.store().Webhooks(ctx, string(who.Role), who.OrgID)
+}
+
+// Webhook returns one of the caller's endpoints.
+func (c *InboxCases) Webhook(ctx context.Context, who auth.Principal, id string) (postgres.Webhook, error) {
+	if err := recipient(who); err != nil {
+		return postgres.Webhook{}, err
+	}
+	return c.store().OwnWebhook(ctx, string(who.Role), who.OrgID, id)
+}
+
+// DisableWebhook stops deliveries to one of the caller's endpoints.
+func (c *InboxCases) DisableWebhook(ctx context.Context, who auth.Principal, id string) (postgres.Webhook, error) {
+	w, err := c.Webhook(ctx, who, id)
+	if err != nil {
+		return w, err
+	}
+	if err := c.store().DisableWebhook(ctx, id, "disabled by its owner"); err != nil {
+		return w, err
+	}
+	return c.Webhook(ctx, who, id)
+}
+
+// DeleteWebhook deletes one of the caller's endpoints and its deliveries.
+func (c *InboxCases) DeleteWebhook(ctx context.Context, who auth.Principal, id string) error {
+	if _, err := c.Webhook(ctx, who, id); err != nil {
+		return err
+	}
+	return c.store().DeleteWebhook(ctx, id)
+}
+
+// Deliveries lists an endpoint's deliveries with their attempts.
+func (c *InboxCases) Deliveries(ctx context.Context, who auth.Principal, id string, limit int) ([]postgres.WebhookDelivery, error) {
+	if _, err := c.Webhook(ctx, who, id); err != nil {
+		return nil, err
+	}
+	return c.store().WebhookDeliveries(ctx, id, limit)
+}
+
+// Redeliver sends a delivery of the caller's endpoint again, with the same
+// webhook-id, whatever became of it.
+func (c *InboxCases) Redeliver(ctx context.Context, who auth.Principal, webhookID, deliveryID string) error {
+	w, err := c.Webhook(ctx, who, webhookID)
+	if err != nil {
+		return err
+	}
+	if hook, err := c.store().DeliveryOf(ctx, deliveryID); err != nil || hook != webhookID {
+		if err != nil {
+			return err
+		}
+		return errs.Errorf(errs.NotFound, "webhook %s has no delivery %s", webhookID, deliveryID)
+	}
+	if w.Status != "active" {
+		return errs.Errorf(errs.Conflict, "webhook %s is disabled; create a new one to receive messages again", webhookID)
+	}
+	return c.store().InTx(ctx, func(tx pgx.Tx) error { return c.m.redeliver.Redeliver(ctx, tx, deliveryID) })
+}
+
+// Hub fans out "your notifications changed" wake-ups to live streams.
+type Hub struct {
+	mu   sync.Mutex
+	subs map[string]map[chan struct{}]bool
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: map[string]map[chan struct{}]bool{}} }
+
+// Subscribe returns a channel woken when key's notifications change, and
+// the function that ends the subscription.
+func (h *Hub) Subscribe(key string) (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	h.mu.Lock()
+	if h.subs[key] == nil {
+		h.subs[key] = map[chan struct{}]bool{}
+	}
+	h.subs[key][ch] = true
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs[key], ch)
+		if len(h.subs[key]) == 0 {
+			delete(h.subs, key)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Wake wakes key's subscribers; a subscriber already woken stays woken once.
+func (h *Hub) Wake(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs[key] {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}

@@ -1,0 +1,274 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
+
+	"github.com/ocopvn/ocop/pkg/errs"
+	"github.com/ocopvn/ocop/services/matching/delivery"
+)
+
+// Preferences returns the recipients' notification preferences, the
+// defaults for those who set none.
+func (r *Repository) Preferences(ctx context.Context, role string, ids []string) (map[string]delivery.Preferences, error) {
+	out := make(map[string]delivery.Preferences, len(ids))
+	for _, id := range ids {
+		out[id] = delivery.Defaults()
+	}
+	rows, err := r.pool.Query(ctx, `SELECT recipient_id, preferences FROM matching.notification_preferences
+		WHERE recipient_role = $1 AND recipient_id = ANY($2)`, role, ids)
+	if err != nil {
+		return nil, fmt.Errorf("loading notification preferences: %w", err)
+	}
+	var (
+		id  string
+		raw []byte
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &raw}, func() error {
+		p := delivery.Defaults()
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
+		out[id] = p
+		return nil
+	})
+	return out, err
+}
+
+// SavePreferences stores a recipient's notification preferences.
+func (r *Repository) SavePreferences(ctx context.Context, role, id string, p delivery.Preferences) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = r.pool.Exec(ctx, `INSERT INTO matching.notification_preferences (recipient_role, recipient_id, preferences)
+		VALUES ($1, $2, $3) ON CONFLICT (recipient_role, recipient_id) DO UPDATE SET preferences = EXCLUDED.preferences, updated_at = now()`,
+		role, id, raw)
+	if err != nil {
+		return fmt.Errorf("saving notification preferences: %w", err)
+	}
+	return nil
+}
+
+// MarkRead marks a recipient's notification read; it is not found for
+// anyone else.
+func (r *Repository) MarkRead(ctx context.Context, role, recipientID, id string) error {
+	tag, err := r.pool.Exec(ctx, `UPDATE matching.notifications SET read_at = coalesce(read_at, now())
+		WHERE id::text = $3 AND recipient_role = $1 AND recipient_id = $2`, role, recipientID, id)
+	if err != nil {
+		return fmt.Errorf("marking notification %s read: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.Errorf(errs.NotFound, "you have no notification %s", id)
+	}
+	return nil
+}
+
+// MarkAllRead marks every notification of a recipient read and returns how many were unread.
+func (r *Repository) MarkAllRead(ctx context.Context, role, recipientID string) (int64, error) {
+	tag, err := r.pool.Exec(ctx, `UPDATE matching.notifications SET read_at = now()
+		WHERE recipient_role = $1 AND recipient_id = $2 AND read_at IS NULL`, role, recipientID)
+	if err != nil {
+		return 0, fmt.Errorf("marking notifications read: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// StreamedNotification is a notification as the live stream sends it.
+type StreamedNotification struct {
+	Notification
+	Seq int64
+}
+
+// NotificationsAfter returns a recipient's notifications after seq, in seq
+// order, holding back any whose transaction is younger than one still
+// running: a slower transaction may yet commit a lower seq, and the stream
+// must not pass it.
+func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID string, seq int64, limit int) ([]StreamedNotification, error) {
+	rows, err := r.pool.Query(ctx, `SELECT seq, id::text, kind, title, body, coalesce(demand_id, ''), coalesce(product_id, ''),
+			coalesce(rank, 0), coalesce(score, 0), reasons, data, created_at, read_at
+		FROM matching.notifications
+		WHERE recipient_role = $1 AND recipient_id = $2 AND seq > $3 AND txid < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY seq LIMIT $4`, role, recipientID, seq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("loading notifications for the live stream: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (StreamedNotification, error) {
+		var n StreamedNotification
+		n.RecipientRole, n.RecipientID = role, recipientID
+		err := row.Scan(&n.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank, &n.Score, &n.Reasons,
+			&n.Data, &n.CreatedAt, &n.ReadAt)
+		return n, err
+	})
+}
+
+// LatestSeq returns the seq of a recipient's latest notification (0 for none).
+func (r *Repository) LatestSeq(ctx context.Context, role, recipientID string) (int64, error) {
+	var seq int64
+	err := r.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM matching.notifications WHERE recipient_role = $1 AND recipient_id = $2`,
+		role, recipientID).Scan(&seq)
+	return seq, err
+}
+
+// Webhook is a webhook endpoint.
+type Webhook struct {
+	ID             string
+	OwnerRole      string
+	OwnerID        string
+	URL            string
+	Events         []string
+	Secret         string
+	Status         string
+	DisabledReason *string
+	CreatedAt      time.Time
+	LastSuccessAt  *time.Time
+}
+
+// AddWebhook stores a webhook endpoint.
+func (r *Repository) AddWebhook(ctx context.Context, w Webhook) (Webhook, error) {
+	err := r.pool.QueryRow(ctx, `INSERT INTO matching.webhooks (id, owner_role, owner_id, url, events, secret)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING status, created_at`, w.ID, w.OwnerRole, w.OwnerID, w.URL, w.Events, w.Secret).
+		Scan(&w.Status, &w.CreatedAt)
+	if err != nil {
+		return w, fmt.Errorf("saving the webhook: %w", err)
+	}
+	return w, nil
+}
+
+const webhookColumns = `id, owner_role, owner_id, url, events, secret, status, disabled_reason, created_at, last_success_at`
+
+func scanWebhook(row pgx.Row) (Webhook, error) {
+	var w Webhook
+	err := row.Scan(&w.ID, &w.OwnerRole, &w.OwnerID, &w.URL, &w.Events, &w.Secret, &w.Status, &w.DisabledReason, &w.CreatedAt, &w.LastSuccessAt)
+	return w, err
+}
+
+// Webhooks returns an owner's webhook endpoints, newest first.
+func (r *Repository) Webhooks(ctx context.Context, role, ownerID string) ([]Webhook, error) {
+	rows, err := r.pool.Query(ctx, `SELECT `+webhookColumns+` FROM matching.webhooks WHERE owner_role = $1 AND owner_id = $2
+		ORDER BY created_at DESC`, role, ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("loading webhooks: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Webhook, error) { return scanWebhook(row) })
+}
+
+// OwnWebhook returns an owner's webhook; it is not found for anyone else.
+func (r *Repository) OwnWebhook(ctx context.Context, role, ownerID, id string) (Webhook, error) {
+	w, err := scanWebhook(r.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM matching.webhooks
+		WHERE id = $1 AND owner_role = $2 AND owner_id = $3`, id, role, ownerID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return w, errs.Errorf(errs.NotFound, "you have no webhook %s", id)
+	}
+	return w, err
+}
+
+// DisableWebhook stops deliveries to an endpoint.
+func (r *Repository) DisableWebhook(ctx context.Context, id, reason string) error {
+	_, err := r.pool.Exec(ctx, `UPDATE matching.webhooks SET status = 'disabled', disabled_reason = $2 WHERE id = $1`, id, reason)
+	return err
+}
+
+// DeleteWebhook deletes an endpoint and its deliveries.
+func (r *Repository) DeleteWebhook(ctx context.Context, id string) error {
+	_, err := r.pool.Exec(ctx, `DELETE FROM matching.webhooks WHERE id = $1`, id)
+	return err
+}
+
+// Attempt is one try of a webhook delivery.
+type Attempt struct {
+	Attempt    int       `json:"attempt"`
+	At         time.Time `json:"at"`
+	StatusCode *int      `json:"status_code"`
+	Error      *string   `json:"error"`
+	DurationMS int       `json:"duration_ms"`
+}
+
+// WebhookDelivery is one message to one endpoint, with its attempts.
+type WebhookDelivery struct {
+	ID             string
+	NotificationID string
+	EventType      string
+	Status         string
+	Attempts       []Attempt
+	CreatedAt      time.Time
+	FinishedAt     *time.Time
+}
+
+// WebhookDeliveries returns an endpoint's deliveries, newest first.
+func (r *Repository) WebhookDeliveries(ctx context.Context, webhookID string, limit int) ([]WebhookDelivery, error) {
+	rows, err := r.pool.Query(ctx, `SELECT d.id, d.notification_id::text, d.event_type, d.status, d.created_at, d.finished_at,
+			coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'at', a.at, 'status_code', a.status_code,
+				'error', a.error, 'duration_ms', a.duration_ms) ORDER BY a.attempt)
+				FROM matching.webhook_attempts a WHERE a.delivery_id = d.id), '[]')
+		FROM matching.webhook_deliveries d WHERE d.webhook_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2`, webhookID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("loading webhook deliveries: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (WebhookDelivery, error) {
+		var (
+			d   WebhookDelivery
+			raw []byte
+		)
+		if err := row.Scan(&d.ID, &d.NotificationID, &d.EventType, &d.Status, &d.CreatedAt, &d.FinishedAt, &raw); err != nil {
+			return d, err
+		}
+		return d, json.Unmarshal(raw, &d.Attempts)
+	})
+}
+
+// DeliveryOf returns the webhook a delivery belongs to ("" when there is none).
+func (r *Repository) DeliveryOf(ctx context.Context, deliveryID string) (string, error) {
+	var hook string
+	err := r.pool.QueryRow(ctx, `SELECT webhook_id FROM matching.webhook_deliveries WHERE id = $1`, deliveryID).Scan(&hook)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return hook, err
+}
+
+// InTx runs fn in a transaction.
+func (r *Repository) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, r.pool, fn)
+}
+
+// Listen calls wake with the payload of each notification on channel until
+// ctx ends, reconnecting when the connection drops. Wake-ups lost while
+// disconnected are made up by the streams' own periodic recheck.
+func (r *Repository) Listen(ctx context.Context, channel string, wake func(payload string)) error {
+	for ctx.Err() == nil {
+		if err := r.listenOnce(ctx, channel, wake); err != nil && ctx.Err() == nil && r.log != nil {
+			r.log.Warn("notification LISTEN connection lost; reconnecting", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}
+
+func (r *Repository) listenOnce(ctx context.Context, channel string, wake func(string)) error {
+	conn, err := r.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return err
+	}
+	defer func() { _, _ = conn.Exec(context.Background(), "UNLISTEN *") }()
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		wake(n.Payload)
+	}
+}
