@@ -51,12 +51,16 @@ func TestReindexRebuildsFromTheCatalogueStream(t *testing.T) {
 			"monthly_capacity": 3000, "min_order": 10}, testkit.Token(t, auth.RoleProducer, "prd-001"))
 		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	}
+	searchable := func(n int) func() bool {
+		return func() bool {
+			var hits struct{ Items []any }
+			c.Do(t, http.MethodGet, "/v1/search/products?q=vai", nil, "").JSON(t, &hits)
+			return len(hits.Items) == n
+		}
+	}
+	testkit.Eventually(t, 30*time.Second, "the three products are searchable", searchable(3))
 	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodDelete, "/v1/products/p-3", nil, testkit.Token(t, auth.RoleProducer, "prd-001")).Status)
-	testkit.Eventually(t, 30*time.Second, "the products are searchable", func() bool {
-		var hits struct{ Items []any }
-		c.Do(t, http.MethodGet, "/v1/search/products?q=vai", nil, "").JSON(t, &hits)
-		return len(hits.Items) == 2
-	})
+	testkit.Eventually(t, 30*time.Second, "the withdrawn product has left the index", searchable(2))
 	cancel()
 	stopped = true
 	require.NoError(t, <-done)
