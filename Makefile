@@ -13,7 +13,7 @@ help:
 	@echo "make run     start the whole system (all services, embedded NATS and search) with the demo catalogue"
 	@echo "make test    every module's tests against a real PostgreSQL and real NATS"
 	@echo "make eval    ranking quality on the judged demands (nDCG@10, P@5, R@20, MRR)"
-	@echo "make bench   benchmarks: Go benchmarks of the hot paths"
+	@echo "make bench   benchmarks: Go benchmarks of the hot paths, then ocop bench against a fresh server (BENCH_ARGS)"
 	@echo "make proto   regenerate the Go code of the event schemas in proto/"
 	@echo "make lint    gofmt and go vet on every module"
 
@@ -52,6 +52,7 @@ bench:
 	@for dir in $(MODULES); do \
 		(cd "$$dir" && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; \
 	done
+	bash scripts/bench.sh
 
 clean:
 	rm -rf bin

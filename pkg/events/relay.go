@@ -97,7 +97,9 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer maintain.Stop()
 	poll := time.NewTimer(0)
 	defer poll.Stop()
+	quick := 0
 	for {
+		woken := false
 		select {
 		case <-ctx.Done():
 			flushCtx, cancel := context.WithTimeout(context.Background(), r.opts.AckTimeout)
@@ -107,6 +109,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			}
 			return nil
 		case <-wake:
+			woken = true
 		case <-poll.C:
 		case <-maintain.C:
 			r.maintain(ctx)
@@ -118,8 +121,34 @@ func (r *Relay) Run(ctx context.Context) error {
 			case <-time.After(time.Second):
 			}
 		}
-		poll.Reset(r.opts.PollInterval)
+		if woken {
+			quick = heldBackTries
+		}
+		next := r.opts.PollInterval
+		if quick > 0 && r.heldBack(ctx) {
+			// Rows are waiting for older transactions to end: they usually
+			// do within milliseconds, and nothing will wake us when they do.
+			quick--
+			next = heldBackPoll
+		} else {
+			quick = 0
+		}
+		poll.Reset(next)
 	}
+}
+
+// heldBackPoll and heldBackTries bound how the relay looks again for rows
+// held back behind running transactions after a wake-up (about half a second).
+const (
+	heldBackPoll  = 5 * time.Millisecond
+	heldBackTries = 100
+)
+
+// heldBack reports whether unpublished rows remain.
+func (r *Relay) heldBack(ctx context.Context) bool {
+	var pending bool
+	err := r.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+r.table+` WHERE published_at IS NULL)`).Scan(&pending)
+	return err == nil && pending
 }
 
 // Flush publishes every publishable row and returns how many it published.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -149,25 +150,93 @@ func (d daily) Next(t time.Time) time.Time {
 
 // Dispatch queues the deliveries of notifications just stored, in the
 // transaction that stored them: nothing is queued for a notification that
-// did not commit, and nothing committed is left unqueued.
+// did not commit, and nothing committed is left unqueued. Recipients'
+// preferences and webhooks are read in one query each, whatever the number
+// of notifications.
 func (q *Queue) Dispatch(ctx context.Context, tx pgx.Tx, ns []Notice) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	roles, ids := make([]string, len(ns)), make([]string, len(ns))
+	for i, n := range ns {
+		roles[i], ids[i] = n.RecipientRole, n.RecipientID
+	}
+	prefs, err := preferencesOf(ctx, tx, roles, ids)
+	if err != nil {
+		return err
+	}
+	hooks, err := webhooksOf(ctx, tx, roles, ids)
+	if err != nil {
+		return err
+	}
 	for _, n := range ns {
-		prefs, err := LoadPreferences(ctx, tx, n.RecipientRole, n.RecipientID)
-		if err != nil {
-			return err
+		key := n.RecipientRole + ":" + n.RecipientID
+		p, ok := prefs[key]
+		if !ok {
+			p = Defaults()
 		}
-		if prefs.Webhooks {
-			if err := q.queueWebhooks(ctx, tx, n); err != nil {
+		if p.Webhooks && len(hooks[key]) > 0 {
+			if err := q.queueWebhooks(ctx, tx, n, hooks[key]); err != nil {
 				return err
 			}
 		}
-		if prefs.Email && q.cfg.Mailer.Addr != "" {
-			if err := q.queueEmail(ctx, tx, n, prefs); err != nil {
+		if p.Email && q.cfg.Mailer.Addr != "" {
+			if err := q.queueEmail(ctx, tx, n, p); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// preferencesOf loads the preferences of recipients given as parallel
+// role and id lists, keyed "role:id"; recipients without any are absent.
+func preferencesOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (map[string]Preferences, error) {
+	rows, err := tx.Query(ctx, `SELECT p.recipient_role || ':' || p.recipient_id, p.preferences
+		FROM matching.notification_preferences p JOIN unnest($1::text[], $2::text[]) r(role, id)
+		ON p.recipient_role = r.role AND p.recipient_id = r.id`, roles, ids)
+	if err != nil {
+		return nil, fmt.Errorf("loading notification preferences: %w", err)
+	}
+	out := map[string]Preferences{}
+	var (
+		key string
+		raw []byte
+	)
+	_, err = pgx.ForEachRow(rows, []any{&key, &raw}, func() error {
+		p := Defaults()
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
+		out[key] = p
+		return nil
+	})
+	return out, err
+}
+
+type hookRef struct {
+	id     string
+	events []string
+}
+
+// webhooksOf loads the active webhooks of recipients, keyed "role:id".
+func webhooksOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (map[string][]hookRef, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT h.owner_role || ':' || h.owner_id, h.id, h.events
+		FROM matching.webhooks h JOIN unnest($1::text[], $2::text[]) r(role, id)
+		ON h.owner_role = r.role AND h.owner_id = r.id WHERE h.status = 'active'`, roles, ids)
+	if err != nil {
+		return nil, fmt.Errorf("finding webhooks: %w", err)
+	}
+	out := map[string][]hookRef{}
+	var (
+		key string
+		h   hookRef
+	)
+	_, err = pgx.ForEachRow(rows, []any{&key, &h.id, &h.events}, func() error {
+		out[key] = append(out[key], hookRef{id: h.id, events: append([]string(nil), h.events...)})
+		return nil
+	})
+	return out, err
 }
 
 // LoadPreferences returns a recipient's preferences, the defaults when unset.
@@ -196,17 +265,8 @@ type payload struct {
 	Data      map[string]any `json:"data"`
 }
 
-func (q *Queue) queueWebhooks(ctx context.Context, tx pgx.Tx, n Notice) error {
+func (q *Queue) queueWebhooks(ctx context.Context, tx pgx.Tx, n Notice, hooks []hookRef) error {
 	eventType := EventType(n.Kind)
-	rows, err := tx.Query(ctx, `SELECT id FROM matching.webhooks
-		WHERE owner_role = $1 AND owner_id = $2 AND status = 'active' AND $3 = ANY(events)`, n.RecipientRole, n.RecipientID, eventType)
-	if err != nil {
-		return fmt.Errorf("finding webhooks of %s %s: %w", n.RecipientRole, n.RecipientID, err)
-	}
-	hooks, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
-	}
 	body, err := json.Marshal(payload{Type: eventType, Timestamp: n.CreatedAt, Data: map[string]any{
 		"notification_id": n.ID, "recipient_role": n.RecipientRole, "recipient_id": n.RecipientID, "kind": n.Kind,
 		"title": n.Title, "body": n.Body, "demand_id": n.DemandID, "product_id": n.ProductID, "rank": n.Rank, "score": n.Score,
@@ -216,13 +276,16 @@ func (q *Queue) queueWebhooks(ctx context.Context, tx pgx.Tx, n Notice) error {
 		return err
 	}
 	for _, hook := range hooks {
+		if !slices.Contains(hook.events, eventType) {
+			continue
+		}
 		id, err := uuid.NewV7()
 		if err != nil {
 			return err
 		}
 		deliveryID := "msg_" + id.String()
 		tag, err := tx.Exec(ctx, `INSERT INTO matching.webhook_deliveries (id, webhook_id, notification_id, event_type, payload)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (webhook_id, notification_id) DO NOTHING`, deliveryID, hook, n.ID, eventType, body)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (webhook_id, notification_id) DO NOTHING`, deliveryID, hook.id, n.ID, eventType, body)
 		if err != nil {
 			return fmt.Errorf("recording a webhook delivery: %w", err)
 		}

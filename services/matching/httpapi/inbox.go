@@ -45,6 +45,13 @@ func (a *API) markAllRead(c echo.Context) error {
 // keepAlive is how often an idle stream sends a comment, so proxies keep it open.
 const keepAlive = 15 * time.Second
 
+// heldBackPoll and heldBackTries bound how a woken stream waits for its
+// notification to clear the transactions older than it (about half a second).
+const (
+	heldBackPoll  = 5 * time.Millisecond
+	heldBackTries = 100
+)
+
 // recheck is how often a stream looks again without a wake-up: a
 // notification held back behind a slower transaction is sent once that
 // transaction ends, which wakes no one.
@@ -87,6 +94,7 @@ func (a *API) stream(c echo.Context) error {
 	fmt.Fprintf(w, "retry: 2000\n\n")
 	w.Flush()
 
+	held := 0
 	alive := time.NewTicker(keepAlive)
 	defer alive.Stop()
 	again := time.NewTicker(recheck)
@@ -110,10 +118,23 @@ func (a *API) stream(c echo.Context) error {
 		if len(ns) == 100 {
 			continue
 		}
+		if held > 0 && len(ns) == 0 {
+			// Woken for a row still held back behind an older transaction:
+			// look again shortly rather than at the next recheck.
+			held--
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(heldBackPoll):
+			}
+			continue
+		}
+		held = 0
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
+			held = heldBackTries
 		case <-again.C:
 		case <-alive.C:
 			fmt.Fprintf(w, ": keep-alive\n\n")
