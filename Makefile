@@ -5,13 +5,19 @@ export PATH := /usr/local/go/bin:$(PATH)
 
 GO       ?= go
 TESTFLAGS ?= -race -count=1 -timeout 15m
+FUZZTIME  ?= 3s
+# Fuzz targets run briefly in `make test` (their seed corpora run with every
+# go test): package directory and target.
+FUZZ = pkg/httpserver:FuzzDecodeJSON services/catalogue/sheet:FuzzReadAndConvert \
+	services/matching/lexicon:FuzzRead services/matching/search/meili:FuzzFilterKeepsValuesInside \
+	services/matching/search/bleve:FuzzTextNeverWidensFilters
 MODULES   = $(shell $(GO) list -f '{{.Dir}}' -m)
 
-.PHONY: help run test proto proto-check fmt-check vet lint build eval bench clean
+.PHONY: help run test fuzz proto proto-check fmt-check vet lint build eval bench clean
 
 help:
 	@echo "make run     start the whole system (all services, embedded NATS and search) with the demo catalogue"
-	@echo "make test    every module's tests against a real PostgreSQL and real NATS"
+	@echo "make test    every module's tests against a real PostgreSQL and real NATS, then a short fuzz run (FUZZTIME)"
 	@echo "make eval    ranking quality on the judged demands (nDCG@10, P@5, R@20, MRR)"
 	@echo "make bench   benchmarks: Go benchmarks of the hot paths, then ocop bench against a fresh server (BENCH_ARGS)"
 	@echo "make proto   regenerate the Go code of the event schemas in proto/"
@@ -25,6 +31,14 @@ test: proto-check fmt-check vet
 	for dir in $(MODULES); do \
 		echo "== go test $${dir#$(CURDIR)/}"; \
 		(cd "$$dir" && $(GO) test $(TESTFLAGS) ./...) || { echo "FAIL in $${dir#$(CURDIR)/}"; exit 1; }; \
+	done
+	@$(MAKE) --no-print-directory fuzz
+
+fuzz:
+	@for target in $(FUZZ); do \
+		dir="$${target%%:*}"; name="$${target##*:}"; \
+		echo "== fuzz $$dir $$name ($(FUZZTIME))"; \
+		(cd "$$dir" && $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) .) || exit 1; \
 	done
 
 proto:

@@ -31,7 +31,7 @@ type bundle struct {
 	relay  *events.Relay
 }
 
-func setup(t *testing.T) bundle {
+func setup(t testing.TB) bundle {
 	t.Helper()
 	pool := testkit.Postgres(t, map[string][]postgres.Source{schema: nil})
 	_, err := pool.Exec(context.Background(), `CREATE TABLE svc.effects (id serial PRIMARY KEY, value text NOT NULL)`)
@@ -46,14 +46,14 @@ func setup(t *testing.T) bundle {
 	}
 }
 
-func newEvent(t *testing.T, subject, value string) events.Event {
+func newEvent(t testing.TB, subject, value string) events.Event {
 	t.Helper()
 	ev, err := events.New(context.Background(), "/test", subject, wrapperspb.String(value))
 	require.NoError(t, err)
 	return ev
 }
 
-func (b bundle) commit(t *testing.T, evs ...events.Event) {
+func (b bundle) commit(t testing.TB, evs ...events.Event) {
 	t.Helper()
 	err := pgx.BeginFunc(context.Background(), b.pool, func(tx pgx.Tx) error {
 		return b.outbox.Add(context.Background(), tx, evs...)

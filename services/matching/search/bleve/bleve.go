@@ -60,9 +60,6 @@ const (
 	fieldTagsExact   = "tags_exact"
 	fieldDescription = "description"
 	fieldDescExact   = "description_exact"
-	fieldCategory    = "category_text"
-	fieldPlaces      = "places"
-	fieldProducer    = "producer_name"
 	fieldGroup       = "group"
 	fieldCategoryKey = "category"
 	fieldCerts       = "certifications"
@@ -170,9 +167,6 @@ func indexMapping() *mapping.IndexMappingImpl {
 	doc.AddFieldMappingsAt(fieldName, text(fieldName, foldedAnalyzer), text(fieldNameExact, exactAnalyzer))
 	doc.AddFieldMappingsAt(fieldTags, text(fieldTags, foldedAnalyzer), text(fieldTagsExact, exactAnalyzer))
 	doc.AddFieldMappingsAt(fieldDescription, text(fieldDescription, foldedAnalyzer), text(fieldDescExact, exactAnalyzer))
-	doc.AddFieldMappingsAt(fieldCategory, text(fieldCategory, foldedAnalyzer))
-	doc.AddFieldMappingsAt(fieldPlaces, text(fieldPlaces, foldedAnalyzer))
-	doc.AddFieldMappingsAt(fieldProducer, text(fieldProducer, foldedAnalyzer))
 	doc.AddFieldMappingsAt(fieldGroup, key(fieldGroup))
 	doc.AddFieldMappingsAt(fieldCategoryKey, key(fieldCategoryKey))
 	doc.AddFieldMappingsAt(fieldCerts, key(fieldCerts))
@@ -201,14 +195,10 @@ func indexable(d search.Document) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	places := strings.Join([]string{d.Province, d.LegacyProvince, d.LegacyDistrict, d.Commune}, " ")
 	return map[string]any{
 		fieldName:        d.Name,
 		fieldTags:        strings.Join(d.Tags, " . "),
 		fieldDescription: d.Description,
-		fieldCategory:    strings.ReplaceAll(d.Category, "_", " "),
-		fieldPlaces:      places,
-		fieldProducer:    d.ProducerName,
 		fieldGroup:       d.Group,
 		fieldCategoryKey: d.Category,
 		fieldCerts:       d.Certifications,
@@ -269,37 +259,58 @@ func (i *Index) Close() error {
 	return err
 }
 
-// Search implements search.Index.
+// Search implements search.Index. A rating's validity is checked on the
+// hits rather than as a filter in the query: a range filter over every
+// product's expiry date costs more than the text search itself, and lapsed
+// ratings are few, so the search asks for a few more hits than wanted and
+// asks again for more only when lapsed ones crowd out the wanted.
 func (i *Index) Search(ctx context.Context, q search.Query) ([]search.Hit, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 20
 	}
-	req := bleve.NewSearchRequestOptions(buildQuery(q), limit, 0, false)
-	req.Fields = []string{fieldSource}
-	res, err := i.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("searching the index: %w", err)
+	size := limit
+	if !q.ValidOn.IsZero() {
+		size = limit + limit/4 + 5
 	}
-	hits := make([]search.Hit, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		src, _ := h.Fields[fieldSource].(string)
-		var d search.Document
-		if err := json.Unmarshal([]byte(src), &d); err != nil {
-			return nil, fmt.Errorf("reading indexed product %s: %w", h.ID, err)
+	day := q.ValidOn.Format(ocop.DateLayout)
+	query := buildQuery(q)
+	for {
+		req := bleve.NewSearchRequestOptions(query, size, 0, false)
+		req.Fields = []string{fieldSource}
+		res, err := i.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("searching the index: %w", err)
 		}
-		hits = append(hits, search.Hit{Document: d, Score: h.Score})
+		hits := make([]search.Hit, 0, len(res.Hits))
+		for _, h := range res.Hits {
+			src, _ := h.Fields[fieldSource].(string)
+			var d search.Document
+			if err := json.Unmarshal([]byte(src), &d); err != nil {
+				return nil, fmt.Errorf("reading indexed product %s: %w", h.ID, err)
+			}
+			if !q.ValidOn.IsZero() && d.ExpiresOn <= day {
+				continue
+			}
+			hits = append(hits, search.Hit{Document: d, Score: h.Score})
+		}
+		if len(hits) >= limit || res.Total <= uint64(size) {
+			return hits[:min(len(hits), limit)], nil
+		}
+		size *= 4
 	}
-	return hits, nil
 }
 
 // textFields are searched with these boosts: a word in the name says more
-// than the same word deep in a description.
+// than the same word deep in a description. Places, producers' names and
+// category names are not searched: each field searched costs time on a
+// national catalogue, and they barely moved ranking (places are read from
+// the buyer's words and matched on the producer's place instead).
 var textFields = []struct {
 	name  string
 	boost float64
 }{
-	{fieldName, 4}, {fieldTags, 3}, {fieldCategory, 2}, {fieldDescription, 1}, {fieldPlaces, 1.5}, {fieldProducer, 0.5},
+	{fieldName, 4}, {fieldTags, 3}, {fieldDescription, 1},
 }
 
 // phraseFields reward two syllables found together, in order: "vải thiều"
@@ -368,13 +379,6 @@ func buildQuery(q search.Query) query.Query {
 		t.SetField(fieldCerts)
 		filter(t)
 	}
-	if !q.ValidOn.IsZero() {
-		day := dateNumber(q.ValidOn.Format(ocop.DateLayout))
-		r := bleve.NewNumericRangeInclusiveQuery(&day, nil, ptr(false), nil)
-		r.SetField(fieldExpires)
-		filter(r)
-	}
-
 	terms := search.Terms(q.Text, q.Terms)
 	var should []query.Query
 	if len(terms.Words) > 0 {
@@ -398,6 +402,10 @@ func buildQuery(q search.Query) query.Query {
 				for _, f := range fuzzyFields {
 					fq := bleve.NewFuzzyQuery(w)
 					fq.SetFuzziness(n)
+					// The first letter must be right: walking the whole term
+					// dictionary for every word is what makes a fuzzy query slow
+					// on a national catalogue.
+					fq.SetPrefix(1)
 					fq.SetField(f.name)
 					fq.SetBoost(f.boost)
 					should = append(should, fq)

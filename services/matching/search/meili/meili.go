@@ -87,7 +87,8 @@ func Open(ctx context.Context, cfg Config, opts ...meilisearch.Option) (*Index, 
 }
 
 // Settings are the products index's settings: what is searched (folded
-// words, the most telling fields first), what can be filtered and sorted,
+// words of the name, tags and description, the most telling first, as
+// Bleve searches them), what can be filtered and sorted,
 // the synonyms of the lexicon and typos forgiven as Bleve forgives them.
 func Settings() *meilisearch.Settings {
 	synonyms := map[string][]string{}
@@ -101,7 +102,7 @@ func Settings() *meilisearch.Settings {
 		}
 	}
 	return &meilisearch.Settings{
-		SearchableAttributes: []string{fieldName, fieldTags, fieldCategory, fieldDescription, fieldPlaces, fieldProducer},
+		SearchableAttributes: []string{fieldName, fieldTags, fieldDescription},
 		FilterableAttributes: []string{"id", "group", "category", "certifications", "ocop_stars", fieldExpires, fieldPlaceKeys, "_geo"},
 		SortableAttributes:   []string{"ocop_stars", "price_vnd", "_geo"},
 		RankingRules:         []string{"words", "typo", "proximity", "attribute", "sort", "exactness"},
@@ -119,10 +120,7 @@ func Settings() *meilisearch.Settings {
 const (
 	fieldName        = "name_folded"
 	fieldTags        = "tags_folded"
-	fieldCategory    = "category_text"
 	fieldDescription = "description_folded"
-	fieldPlaces      = "places"
-	fieldProducer    = "producer_folded"
 	fieldExpires     = "expires"
 	fieldPlaceKeys   = "place_keys"
 )
@@ -133,10 +131,7 @@ type document struct {
 	search.Document
 	NameFolded        string   `json:"name_folded"`
 	TagsFolded        string   `json:"tags_folded"`
-	CategoryText      string   `json:"category_text"`
 	DescriptionFolded string   `json:"description_folded"`
-	Places            string   `json:"places"`
-	ProducerFolded    string   `json:"producer_folded"`
 	Expires           int      `json:"expires"`
 	PlaceKeys         []string `json:"place_keys"`
 	Geo               *geo     `json:"_geo,omitempty"`
@@ -152,10 +147,7 @@ func toDocument(d search.Document) document {
 		Document:          d,
 		NameFolded:        ocop.Fold(d.Name),
 		TagsFolded:        ocop.Fold(strings.Join(d.Tags, " . ")),
-		CategoryText:      strings.ReplaceAll(d.Category, "_", " "),
 		DescriptionFolded: ocop.Fold(d.Description),
-		Places:            ocop.Fold(strings.Join([]string{d.Province, d.LegacyProvince, d.LegacyDistrict, d.Commune}, " ")),
-		ProducerFolded:    ocop.Fold(d.ProducerName),
 		Expires:           dateNumber(d.ExpiresOn),
 		PlaceKeys:         search.PlaceKeys(d),
 	}
