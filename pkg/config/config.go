@@ -34,6 +34,11 @@ type Platform struct {
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
 	ShutdownTimeout time.Duration
+
+	// WriteRate and WriteBurst bound each caller's writes (per token, or
+	// per address without one); a rate of 0 turns the limit off.
+	WriteRate  float64
+	WriteBurst int
 }
 
 // Production reports whether the process runs with production rules.
@@ -56,6 +61,8 @@ func FromEnv() (Platform, error) {
 		ReadTimeout:     r.Duration("OCOP_HTTP_READ_TIMEOUT", 15*time.Second),
 		WriteTimeout:    r.Duration("OCOP_HTTP_WRITE_TIMEOUT", 30*time.Second),
 		ShutdownTimeout: r.Duration("OCOP_SHUTDOWN_TIMEOUT", 20*time.Second),
+		WriteRate:       r.Float("OCOP_WRITE_RATE", 20),
+		WriteBurst:      r.Int("OCOP_WRITE_BURST", 40),
 	}
 	if p.LogFormat == "" {
 		p.LogFormat = "console"

@@ -34,6 +34,8 @@ type Options struct {
 	Addr         string
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
+	// RateLimit bounds each caller's writes; the zero value turns it off.
+	RateLimit RateLimit
 }
 
 // Check is one readiness condition, such as "PostgreSQL answers".
@@ -55,6 +57,8 @@ type Server struct {
 	// largeBodies raises the body limit of a few routes (spreadsheet
 	// uploads), keyed by method and path as registered.
 	largeBodies map[string]int64
+	// writes holds each caller's write allowance, when writes are limited.
+	writes *limiters
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -82,6 +86,9 @@ func New(opts Options, log *zap.Logger, tokens *auth.Tokens) *Server {
 		}, []string{"method", "route"}),
 	}
 	reg.MustRegister(s.requests, s.duration)
+	if opts.RateLimit.PerSecond > 0 {
+		s.writes = &limiters{cfg: opts.RateLimit, byID: map[string]*bucket{}}
+	}
 
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestID())
@@ -94,6 +101,7 @@ func New(opts Options, log *zap.Logger, tokens *auth.Tokens) *Server {
 		},
 	}))
 	e.Use(s.limitBody)
+	e.Use(s.limitWrites)
 	e.Use(authenticate(tokens))
 
 	e.GET("/healthz", func(c echo.Context) error {

@@ -273,8 +273,12 @@ func document(i int, c map[string]string) search.Document {
 	}
 }
 
-// streamProducers is how many producers the match runs listen as.
-const streamProducers = 10
+// streamProducers is how many producers the match runs listen as, and
+// benchBuyers how many buyers post the demands.
+const (
+	streamProducers = 10
+	benchBuyers     = 40
+)
 
 // match posts demands at 50, 100 and 200 a second (and the set rate), each
 // fitting one listening producer's product alone, and measures from the
@@ -319,9 +323,13 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	buyer, err := r.token(auth.RoleBuyer, "bench-buyer-"+run)
-	if err != nil {
-		return err
+	// Many buyers post, as in a real fair week: one buyer's writes are
+	// rate-limited (OCOP_WRITE_RATE), a province's are not.
+	buyers := make([]string, benchBuyers)
+	for i := range buyers {
+		if buyers[i], err = r.token(auth.RoleBuyer, fmt.Sprintf("bench-buyer-%s-%d", run, i)); err != nil {
+			return err
+		}
 	}
 	rates := []float64{50, 100, 200}
 	if r.o.Rate > 0 && !containsRate(rates, r.o.Rate) {
@@ -336,7 +344,7 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 			mu.Lock()
 			sent[id] = time.Now()
 			mu.Unlock()
-			status, body, err := r.do(ctx, http.MethodPost, "/v1/demands", buyer, map[string]any{"id": id, "buyer_kind": "retailer",
+			status, body, err := r.do(ctx, http.MethodPost, "/v1/demands", buyers[i%len(buyers)], map[string]any{"id": id, "buyer_kind": "retailer",
 				"title": "Mứt gừng " + marker(run, i%streamProducers), "text": "Cần mứt gừng " + marker(run, i%streamProducers) + " cho cửa hàng",
 				"group": "thuc_pham", "quantity": 100, "unit": "kg", "delivery_province": "Hà Nội"})
 			if err == nil && status != http.StatusCreated {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,7 +116,19 @@ func (c Client) post(ctx context.Context, path string, body []byte) (created boo
 			return true, nil
 		case resp.StatusCode == http.StatusConflict:
 			return false, nil
-		case (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) && attempt < 5:
+		case resp.StatusCode == http.StatusTooManyRequests && attempt < 120:
+			// The server limits each token's writes; wait as it says.
+			wait, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+			if err != nil || wait < 1 {
+				wait = 1
+			}
+			select {
+			case <-ctx.Done():
+				return false, ctx.Err()
+			case <-time.After(time.Duration(wait) * time.Second):
+			}
+			continue
+		case resp.StatusCode >= 500 && attempt < 5:
 			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
 			continue
 		default:

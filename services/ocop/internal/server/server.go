@@ -119,7 +119,8 @@ func Run(ctx context.Context, o Options, started func(Running)) error {
 		return fmt.Errorf("%w (NATS at %s)", err, natsURL(p.NATSURL, embedded))
 	}
 
-	srv := httpserver.New(httpserver.Options{ReadTimeout: p.ReadTimeout, WriteTimeout: p.WriteTimeout}, log,
+	srv := httpserver.New(httpserver.Options{ReadTimeout: p.ReadTimeout, WriteTimeout: p.WriteTimeout,
+		RateLimit: httpserver.RateLimit{PerSecond: p.WriteRate, Burst: p.WriteBurst}}, log,
 		auth.NewTokens(p.JWTSecret, p.JWTAudience))
 	deps := platform.Deps{Config: p, Pool: pool, NATS: nc, JS: js, Log: log, Metrics: srv.Registry}
 	services, err := build(ctx, o, deps)
