@@ -13,13 +13,14 @@ FUZZ = pkg/httpserver:FuzzDecodeJSON services/catalogue/sheet:FuzzReadAndConvert
 	services/matching/search/bleve:FuzzTextNeverWidensFilters
 MODULES   = $(shell $(GO) list -f '{{.Dir}}' -m)
 
-.PHONY: help run test fuzz proto proto-check fmt-check vet lint build eval bench clean
+.PHONY: help run test fuzz chaos proto proto-check fmt-check vet lint build eval bench clean
 
 help:
 	@echo "make run     start the whole system (all services, embedded NATS and search) with the demo catalogue"
 	@echo "make test    every module's tests against a real PostgreSQL and real NATS, then a short fuzz run (FUZZTIME)"
 	@echo "make eval    ranking quality on the judged demands (nDCG@10, P@5, R@20, MRR)"
 	@echo "make bench   benchmarks: Go benchmarks of the hot paths, then ocop bench against a fresh server (BENCH_ARGS)"
+	@echo "make chaos   fault-injection run: 1,000 demands while service processes are SIGKILLed and NATS restarted (CHAOS_ARGS)"
 	@echo "make proto   regenerate the Go code of the event schemas in proto/"
 	@echo "make lint    gofmt and go vet on every module"
 
@@ -40,6 +41,12 @@ fuzz:
 		echo "== fuzz $$dir $$name ($(FUZZTIME))"; \
 		(cd "$$dir" && $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) .) || exit 1; \
 	done
+
+# The fault-injection run: services as separate processes, killed while
+# demands arrive (CHAOS_ARGS, e.g. --demands 100 for the short form).
+chaos:
+	@mkdir -p bin && $(GO) build -o bin/ocop ./services/ocop
+	DATABASE_URL="$$(scripts/ensure-postgres.sh --admin)" bin/ocop chaos $(CHAOS_ARGS)
 
 proto:
 	$(GO) run ./scripts/protogen -root proto

@@ -27,7 +27,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCommand(), tokenCommand(), seedCommand(), importCommand(), evalCommand(), reindexCommand(), benchCommand(), probeCommand())
+	root.AddCommand(serveCommand(), tokenCommand(), seedCommand(), importCommand(), evalCommand(), reindexCommand(), benchCommand(), chaosCommand(), natsCommand(), probeCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "ocop:", err)
 		os.Exit(1)
