@@ -313,3 +313,43 @@ func TestBuyerOrganisations(t *testing.T) {
 	b.api.Do(t, http.MethodGet, "/v1/demands/"+id, nil, buyer).JSON(t, &posted)
 	require.Equal(t, "supermarket", posted["buyer_kind"], "a registered buyer's kind is filled in")
 }
+
+// Many producers quote on one public demand at once, each twice: every
+// producer gets exactly one quote in, whatever the interleaving.
+func TestConcurrentQuotesOnOneDemand(t *testing.T) {
+	b := setup(t)
+	buyer := testkit.Token(t, auth.RoleBuyer, "buyer-1")
+	d := lycheeDemand()
+	d["public"] = true
+	id := b.post(t, d, buyer)
+	const producers = 25
+	statuses := make([][2]int, producers)
+	var wg sync.WaitGroup
+	for p := range producers {
+		token := testkit.Token(t, auth.RoleProducer, fmt.Sprintf("prd-%02d", p))
+		for k := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[p][k] = b.api.Do(t, http.MethodPost, "/v1/demands/"+id+"/quotes",
+					map[string]any{"price_vnd": 150000 + p, "quantity": 100, "unit": "kg"}, token).Status
+			}()
+		}
+	}
+	wg.Wait()
+	for p, s := range statuses {
+		created := 0
+		for _, st := range s {
+			require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, st, "producer %d", p)
+			if st == http.StatusCreated {
+				created++
+			}
+		}
+		require.Equal(t, 1, created, "producer %d: one quote in, the other refused", p)
+	}
+	var quotes, distinct int
+	require.NoError(t, b.deps.Pool.QueryRow(context.Background(),
+		`SELECT count(*), count(DISTINCT producer_id) FROM demand.quotes WHERE demand_id = $1`, id).Scan(&quotes, &distinct))
+	require.Equal(t, producers, quotes)
+	require.Equal(t, producers, distinct)
+}
