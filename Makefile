@@ -10,7 +10,8 @@ FUZZTIME  ?= 3s
 # go test): package directory and target.
 FUZZ = pkg/httpserver:FuzzDecodeJSON services/catalogue/sheet:FuzzReadAndConvert \
 	services/matching/lexicon:FuzzRead services/matching/search/meili:FuzzFilterKeepsValuesInside \
-	services/matching/search/bleve:FuzzTextNeverWidensFilters
+	services/matching/search/bleve:FuzzTextNeverWidensFilters services/catalogue/domain:FuzzValidate \
+	services/demand/domain:FuzzValidate services/fairs/domain:FuzzValidate
 MODULES   = $(shell $(GO) list -f '{{.Dir}}' -m)
 
 .PHONY: help run test fuzz chaos proto proto-check fmt-check vet lint build eval bench clean
