@@ -65,7 +65,6 @@ const (
 	fieldCerts       = "certifications"
 	fieldPlaceKeys   = "place_keys"
 	fieldStars       = "stars"
-	fieldExpires     = "expires"
 	fieldSource      = "doc"
 )
 
@@ -172,22 +171,10 @@ func indexMapping() *mapping.IndexMappingImpl {
 	doc.AddFieldMappingsAt(fieldCerts, key(fieldCerts))
 	doc.AddFieldMappingsAt(fieldPlaceKeys, key(fieldPlaceKeys))
 	doc.AddFieldMappingsAt(fieldStars, num(fieldStars))
-	doc.AddFieldMappingsAt(fieldExpires, num(fieldExpires))
 	doc.AddFieldMappingsAt(fieldSource, source)
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = foldedAnalyzer
 	return m
-}
-
-// dateNumber turns an ISO date into yyyymmdd, a number that orders like the date.
-func dateNumber(iso string) float64 {
-	var n float64
-	for _, c := range iso {
-		if c >= '0' && c <= '9' {
-			n = n*10 + float64(c-'0')
-		}
-	}
-	return n
 }
 
 func indexable(d search.Document) (map[string]any, error) {
@@ -204,7 +191,6 @@ func indexable(d search.Document) (map[string]any, error) {
 		fieldCerts:       d.Certifications,
 		fieldPlaceKeys:   search.PlaceKeys(d),
 		fieldStars:       float64(d.Stars),
-		fieldExpires:     dateNumber(d.ExpiresOn),
 		fieldSource:      string(src),
 	}, nil
 }
