@@ -133,4 +133,50 @@ func TestAuthorisationMatrix(t *testing.T) {
 			require.Equal(t, call.status, res.Status, "%s %s as %s: %s", row.method, row.path, call.who, res.Body)
 		}
 	}
+
+	// Every endpoint on someone else's data, as strangers of each role: none
+	// answers with another's data.
+	ids := map[string]string{"/v1/demands/": demandID, "/v1/quotes/": quote.ID, "/v1/webhooks/": "wh_none",
+		"/v1/fairs/": "fair-authz", "/v1/products/": "p-dried-1", "/v1/producers/": "prd-001", "/v1/buyers/": "buyer-1",
+		"/v1/notifications/": notes.Items[0].ID}
+	strangers := map[string]string{"buyer": buyer2, "producer": tok(t, auth.RoleProducer, "prd-009"), "organiser": org2}
+	for path, ops := range doc.Paths {
+		if !strings.Contains(path, "{") {
+			continue
+		}
+		concrete := path
+		for prefix, id := range ids {
+			if strings.HasPrefix(path, prefix+"{") {
+				concrete = prefix + id + path[strings.Index(path, "}")+1:]
+			}
+		}
+		concrete = param.ReplaceAllString(concrete, "x")
+		for method := range ops {
+			m := strings.ToUpper(method)
+			for role, token := range strangers {
+				res := c.Do(t, m, concrete, map[string]any{}, token)
+				op := m + " " + path
+				switch {
+				case res.Status >= 400:
+				case publicReads[op]:
+				case ownScoped[op]:
+					for _, theirs := range []string{"prd-001", "buyer-1", quote.ID} {
+						require.NotContains(t, string(res.Body), theirs, "%s as a stranger %s shows another's data", op, role)
+					}
+				case op == "POST /v1/fairs/{id}/participants" && role == "buyer":
+					// Any buyer may register for a published fair.
+				default:
+					t.Errorf("%s as a stranger %s answered %d: %s", op, role, res.Status, res.Body)
+				}
+			}
+		}
+	}
+}
+
+// ownScoped are endpoints on another's resource that answer a stranger with
+// the stranger's own part of it: its quotes on a demand, its applications
+// to a fair, its agenda there, the fair's free slots.
+var ownScoped = map[string]bool{
+	"GET /v1/demands/{id}/quotes": true, "GET /v1/fairs/{id}/applications": true, "GET /v1/fairs/{id}/agenda": true,
+	"GET /v1/fairs/{id}/agenda.ics": true, "GET /v1/fairs/{id}/slots": true,
 }
