@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,6 +65,8 @@ type Matching struct {
 	redeliver Redeliverer
 	guard     delivery.Guard
 	now       func() time.Time
+	// kinds holds the kinds each demand version's words name, by "id@version".
+	kinds sync.Map
 }
 
 // Redeliverer queues a webhook delivery again, and the digests now.

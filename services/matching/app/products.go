@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ func (m *Matching) ProductChanged(ctx context.Context, tx pgx.Tx, p search.Docum
 	}
 	today := ocop.Today(m.now())
 	for _, d := range demands {
-		if !couldFit(d.Demand, p, today) {
+		if !rank.Eligible(d.Demand, p, today) || !m.namesKindOf(d, p) {
 			continue
 		}
 		matches, err := m.matcher.Match(ctx, d.Demand, today)
@@ -56,14 +57,19 @@ func (m *Matching) ProductChanged(ctx context.Context, tx pgx.Tx, p search.Docum
 	return nil
 }
 
-// couldFit is the cheap test a product passes before a demand is searched
-// again for it: the demand's hard constraints, and the kinds its words name.
-func couldFit(d rank.Demand, p search.Document, today time.Time) bool {
-	if !rank.Eligible(d, p, today) {
-		return false
+// namesKindOf is the cheap test a product passes, after the demand's hard
+// constraints, before the demand is searched again for it: the demand's
+// words name no kind, or the product's. A catalogue import sends every
+// product through here for every open demand, so each demand version's
+// words are read once and kept.
+func (m *Matching) namesKindOf(d postgres.Demand, p search.Document) bool {
+	key := d.ID + "@" + strconv.FormatInt(d.Version, 10)
+	cached, ok := m.kinds.Load(key)
+	if !ok {
+		cached, _ = m.kinds.LoadOrStore(key, rank.Read(d.Demand).Categories)
 	}
-	in := rank.Read(d)
-	return len(in.Categories) == 0 || in.Categories[p.Category] > 0
+	kinds := cached.(map[string]float64)
+	return len(kinds) == 0 || kinds[p.Category] > 0
 }
 
 func newSupplierNotification(d postgres.Demand, mt rank.Match) postgres.Notification {
