@@ -102,11 +102,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		woken := false
 		select {
 		case <-ctx.Done():
-			flushCtx, cancel := context.WithTimeout(context.Background(), r.opts.AckTimeout)
-			defer cancel()
-			if _, err := r.Flush(flushCtx); err != nil {
-				r.log.Warn("final outbox flush failed; the events stay in the outbox for the next start", zap.Error(err))
-			}
+			r.finalFlush()
 			return nil
 		case <-wake:
 			woken = true
@@ -134,6 +130,30 @@ func (r *Relay) Run(ctx context.Context) error {
 			quick = 0
 		}
 		poll.Reset(next)
+	}
+}
+
+// finalFlush publishes what the service committed before it stopped. Rows
+// held back behind transactions still running elsewhere are waited for,
+// up to AckTimeout: a stopped service leaves its outbox empty whenever it
+// can, and whatever is left goes out at the next start.
+func (r *Relay) finalFlush() {
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.AckTimeout)
+	defer cancel()
+	for {
+		if _, err := r.Flush(ctx); err != nil {
+			r.log.Warn("final outbox flush failed; the events stay in the outbox for the next start", zap.Error(err))
+			return
+		}
+		if !r.heldBack(ctx) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			r.log.Warn("events still held back behind running transactions at stop; they go out at the next start")
+			return
+		case <-time.After(heldBackPoll):
+		}
 	}
 }
 
