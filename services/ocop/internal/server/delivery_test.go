@@ -317,10 +317,18 @@ func TestNotificationsReachProducersEveryWay(t *testing.T) {
 			}
 		}
 	}
-	res = c.Do(t, http.MethodGet, "/v1/webhooks/"+hook.ID+"/deliveries", nil, producer)
-	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
-	res.JSON(t, &deliveries)
-	require.Len(t, deliveries.Items, 3)
+	// The receiver answers before the worker records the answer.
+	testkit.Eventually(t, 30*time.Second, "every delivery recorded as delivered", func() bool {
+		res := c.Do(t, http.MethodGet, "/v1/webhooks/"+hook.ID+"/deliveries", nil, producer)
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		res.JSON(t, &deliveries)
+		for _, d := range deliveries.Items {
+			if d.Status != "delivered" {
+				return false
+			}
+		}
+		return len(deliveries.Items) == 3
+	})
 	for _, d := range deliveries.Items {
 		require.Equal(t, "delivered", d.Status)
 		if d.ID == firstID {
