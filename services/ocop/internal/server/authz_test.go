@@ -62,12 +62,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 	demandID := postDemand(t, w, buyer1)
 	waitForMatches(t, w, demandID, buyer1)
 	var quote struct{ ID string }
-	res := c.Do(t, http.MethodPost, "/v1/demands/"+demandID+"/quotes", map[string]any{"product_id": "p-dried-1", "price_vnd": 150000,
-		"quantity": 1500, "unit": "kg"}, prd1)
-	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
-	res.JSON(t, &quote)
+	// The demand service learns whom matching picked from an event.
+	testkit.Eventually(t, 30*time.Second, "the matched producer may quote", func() bool {
+		res := c.Do(t, http.MethodPost, "/v1/demands/"+demandID+"/quotes", map[string]any{"product_id": "p-dried-1", "price_vnd": 150000,
+			"quantity": 1500, "unit": "kg"}, prd1)
+		res.JSON(t, &quote)
+		return res.Status == http.StatusCreated
+	})
 	var hook struct{ ID string }
-	res = c.Do(t, http.MethodPost, "/v1/webhooks", map[string]any{"url": "https://203.0.113.10/ocop", "events": []string{"match.created"}}, prd1)
+	res := c.Do(t, http.MethodPost, "/v1/webhooks", map[string]any{"url": "https://203.0.113.10/ocop", "events": []string{"match.created"}}, prd1)
 	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	res.JSON(t, &hook)
 	var notes struct{ Items []struct{ ID string } }

@@ -96,9 +96,11 @@ func TestMatchingBothWaysAndCombinedSupply(t *testing.T) {
 
 	res = c.Do(t, http.MethodPatch, "/v1/products/p-dried-new", map[string]any{"price_vnd": 150000}, prd4)
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
-	res = c.Do(t, http.MethodPost, "/v1/demands/"+posted.ID+"/quotes",
-		map[string]any{"product_id": "p-dried-new", "price_vnd": 150000, "quantity": 5000, "unit": "kg"}, prd4)
-	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+	// The demand service learns of the new match from an event.
+	testkit.Eventually(t, 30*time.Second, "the new supplier may quote", func() bool {
+		return c.Do(t, http.MethodPost, "/v1/demands/"+posted.ID+"/quotes",
+			map[string]any{"product_id": "p-dried-new", "price_vnd": 150000, "quantity": 5000, "unit": "kg"}, prd4).Status == http.StatusCreated
+	})
 
 	conn, err := pgx.Connect(context.Background(), dbURL)
 	require.NoError(t, err)
