@@ -161,7 +161,7 @@ func (q *Queue) Dispatch(ctx context.Context, tx pgx.Tx, ns []Notice) error {
 	for i, n := range ns {
 		roles[i], ids[i] = n.RecipientRole, n.RecipientID
 	}
-	prefs, err := preferencesOf(ctx, tx, roles, ids)
+	prefs, err := PreferencesOf(ctx, tx, roles, ids)
 	if err != nil {
 		return err
 	}
@@ -171,10 +171,7 @@ func (q *Queue) Dispatch(ctx context.Context, tx pgx.Tx, ns []Notice) error {
 	}
 	for _, n := range ns {
 		key := n.RecipientRole + ":" + n.RecipientID
-		p, ok := prefs[key]
-		if !ok {
-			p = Defaults()
-		}
+		p := prefs[key]
 		if p.Webhooks && len(hooks[key]) > 0 {
 			if err := q.queueWebhooks(ctx, tx, n, hooks[key]); err != nil {
 				return err
@@ -189,16 +186,24 @@ func (q *Queue) Dispatch(ctx context.Context, tx pgx.Tx, ns []Notice) error {
 	return nil
 }
 
-// preferencesOf loads the preferences of recipients given as parallel
-// role and id lists, keyed "role:id"; recipients without any are absent.
-func preferencesOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (map[string]Preferences, error) {
-	rows, err := tx.Query(ctx, `SELECT p.recipient_role || ':' || p.recipient_id, p.preferences
+// Querier is a pool or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// PreferencesOf loads the preferences of recipients given as parallel role
+// and id lists, keyed "role:id"; a recipient who set none has the defaults.
+func PreferencesOf(ctx context.Context, db Querier, roles, ids []string) (map[string]Preferences, error) {
+	out := make(map[string]Preferences, len(ids))
+	for i := range ids {
+		out[roles[i]+":"+ids[i]] = Defaults()
+	}
+	rows, err := db.Query(ctx, `SELECT p.recipient_role || ':' || p.recipient_id, p.preferences
 		FROM matching.notification_preferences p JOIN unnest($1::text[], $2::text[]) r(role, id)
 		ON p.recipient_role = r.role AND p.recipient_id = r.id`, roles, ids)
 	if err != nil {
 		return nil, fmt.Errorf("loading notification preferences: %w", err)
 	}
-	out := map[string]Preferences{}
 	var (
 		key string
 		raw []byte
@@ -206,12 +211,18 @@ func preferencesOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (map[str
 	_, err = pgx.ForEachRow(rows, []any{&key, &raw}, func() error {
 		p := Defaults()
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return err
+			return fmt.Errorf("reading the notification preferences of %s: %w", key, err)
 		}
 		out[key] = p
 		return nil
 	})
 	return out, err
+}
+
+// preferencesOfOne loads one recipient's preferences.
+func preferencesOfOne(ctx context.Context, db Querier, role, id string) (Preferences, error) {
+	ps, err := PreferencesOf(ctx, db, []string{role}, []string{id})
+	return ps[role+":"+id], err
 }
 
 type hookRef struct {
@@ -237,25 +248,6 @@ func webhooksOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (map[string
 		return nil
 	})
 	return out, err
-}
-
-// LoadPreferences returns a recipient's preferences, the defaults when unset.
-func LoadPreferences(ctx context.Context, db interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}, role, id string) (Preferences, error) {
-	p := Defaults()
-	var raw []byte
-	err := db.QueryRow(ctx, `SELECT preferences FROM matching.notification_preferences WHERE recipient_role = $1 AND recipient_id = $2`, role, id).Scan(&raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return p, nil
-	}
-	if err != nil {
-		return p, fmt.Errorf("loading notification preferences of %s %s: %w", role, id, err)
-	}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return p, fmt.Errorf("reading notification preferences of %s %s: %w", role, id, err)
-	}
-	return p, nil
 }
 
 // payload is the body of a webhook message.
@@ -470,7 +462,7 @@ func (w *emailWorker) Work(ctx context.Context, job *river.Job[emailArgs]) error
 	if err != nil {
 		return err
 	}
-	prefs, err := LoadPreferences(ctx, w.q.pool, role, id)
+	prefs, err := preferencesOfOne(ctx, w.q.pool, role, id)
 	if err != nil {
 		return err
 	}
@@ -532,7 +524,7 @@ func (w *digestWorker) Work(ctx context.Context, _ *river.Job[digestArgs]) error
 			if err != nil || len(items) == 0 {
 				return err
 			}
-			prefs, err := LoadPreferences(ctx, tx, r.role, r.id)
+			prefs, err := preferencesOfOne(ctx, tx, r.role, r.id)
 			if err != nil {
 				return err
 			}

@@ -14,31 +14,22 @@ import (
 	"github.com/ocopvn/ocop/services/matching/delivery"
 )
 
-// Preferences returns the recipients' notification preferences, the
+// Preferences returns the recipients' notification preferences by id, the
 // defaults for those who set none.
 func (r *Repository) Preferences(ctx context.Context, role string, ids []string) (map[string]delivery.Preferences, error) {
+	roles := make([]string, len(ids))
+	for i := range ids {
+		roles[i] = role
+	}
+	byKey, err := delivery.PreferencesOf(ctx, r.pool, roles, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string]delivery.Preferences, len(ids))
 	for _, id := range ids {
-		out[id] = delivery.Defaults()
+		out[id] = byKey[role+":"+id]
 	}
-	rows, err := r.pool.Query(ctx, `SELECT recipient_id, preferences FROM matching.notification_preferences
-		WHERE recipient_role = $1 AND recipient_id = ANY($2)`, role, ids)
-	if err != nil {
-		return nil, fmt.Errorf("loading notification preferences: %w", err)
-	}
-	var (
-		id  string
-		raw []byte
-	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &raw}, func() error {
-		p := delivery.Defaults()
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return err
-		}
-		out[id] = p
-		return nil
-	})
-	return out, err
+	return out, nil
 }
 
 // SavePreferences stores a recipient's notification preferences.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -332,7 +333,7 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 		}
 	}
 	rates := []float64{50, 100, 200}
-	if r.o.Rate > 0 && !containsRate(rates, r.o.Rate) {
+	if r.o.Rate > 0 && !slices.Contains(rates, r.o.Rate) {
 		rates = append(rates, r.o.Rate)
 	}
 	for _, rate := range rates {
@@ -377,15 +378,6 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 		}
 	}
 	return nil
-}
-
-func containsRate(rates []float64, r float64) bool {
-	for _, x := range rates {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // marker is a word only bench producer k's product has.
