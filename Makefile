@@ -11,7 +11,7 @@ FUZZTIME  ?= 3s
 FUZZ = pkg/httpserver:FuzzDecodeJSON services/catalogue/sheet:FuzzReadAndConvert \
 	services/matching/lexicon:FuzzRead services/matching/search/meili:FuzzFilterKeepsValuesInside \
 	services/matching/search/bleve:FuzzTextNeverWidensFilters services/catalogue/domain:FuzzValidate \
-	services/demand/domain:FuzzValidate services/fairs/domain:FuzzValidate
+	services/demand/domain:FuzzValidate services/fairs/domain:FuzzValidate pkg/ocop:FuzzFoldAgreesWithDecomposing
 MODULES   = $(shell $(GO) list -f '{{.Dir}}' -m)
 
 .PHONY: help run test fuzz chaos proto proto-check fmt-check vet lint build eval bench clean

@@ -1,8 +1,12 @@
 package ocop
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestFold(t *testing.T) {
@@ -127,4 +131,39 @@ func TestTodayIsVietnamDate(t *testing.T) {
 	if got := Today(now).Format(DateLayout); got != "2026-05-01" {
 		t.Fatalf("Today = %s", got)
 	}
+}
+
+// foldByDecomposing is Fold as first written: decompose, drop the marks,
+// lowercase. The table Fold looks letters up in must agree with it.
+func foldByDecomposing(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ' || r == 'Đ':
+			b.WriteByte('d')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+func TestFoldAgreesWithDecomposingEveryLetter(t *testing.T) {
+	for r := rune(0); r < 0x3100; r++ {
+		if got, want := Fold(string(r)+"ạ"), foldByDecomposing(string(r)+"ạ"); got != want {
+			t.Fatalf("Fold(%U) = %q, want %q", r, got, want)
+		}
+	}
+}
+
+func FuzzFoldAgreesWithDecomposing(f *testing.F) {
+	for _, s := range []string{"Vải thiều Lục Ngạn", "ĐẶC SẢN", "a\u0301", "Ǆ", "한국", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Fold(s), foldByDecomposing(s); got != want {
+			t.Fatalf("Fold(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

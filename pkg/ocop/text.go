@@ -9,21 +9,68 @@ import (
 
 // Fold lowercases Vietnamese text and strips its diacritics ("Vải thiều
 // Lục Ngạn" → "vai thieu luc ngan"), so text typed without accents finds
-// text written with them. đ folds to d.
+// text written with them. đ folds to d. Every product, demand and query is
+// folded, many times over in ranking, so letters below foldTableSize are
+// looked up instead of decomposed.
 func Fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range norm.NFD.String(s) {
+	for _, r := range s {
 		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case r == 'đ' || r == 'Đ':
-			b.WriteByte('d')
+		case r < 0x80:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			b.WriteByte(byte(r))
+		case r < foldTableSize:
+			switch f := foldTable[r]; f {
+			case 0:
+			case severalLetters:
+				foldRune(&b, r)
+			default:
+				b.WriteRune(f)
+			}
 		default:
-			b.WriteRune(unicode.ToLower(r))
+			foldRune(&b, r)
 		}
 	}
 	return b.String()
+}
+
+// foldTableSize covers Latin, with Vietnamese's letters (Latin Extended
+// Additional ends at U+1EFF), and the combining marks.
+const foldTableSize = 0x2000
+
+const severalLetters = -1
+
+// foldTable holds each letter's folded form: 0 for a mark, which is
+// dropped, and severalLetters for a letter such as Ǆ that folds to more.
+var foldTable = func() []rune {
+	t := make([]rune, foldTableSize)
+	for r := rune(0x80); r < foldTableSize; r++ {
+		var b strings.Builder
+		foldRune(&b, r)
+		switch f := []rune(b.String()); len(f) {
+		case 0:
+		case 1:
+			t[r] = f[0]
+		default:
+			t[r] = severalLetters
+		}
+	}
+	return t
+}()
+
+func foldRune(b *strings.Builder, r rune) {
+	for _, d := range norm.NFD.String(string(r)) {
+		switch {
+		case unicode.Is(unicode.Mn, d):
+		case d == 'đ' || d == 'Đ':
+			b.WriteByte('d')
+		default:
+			b.WriteRune(unicode.ToLower(d))
+		}
+	}
 }
 
 // Lower lowercases text in NFC form, keeping diacritics, so that two spellings
