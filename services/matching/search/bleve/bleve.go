@@ -9,13 +9,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -27,11 +31,16 @@ import (
 
 // Analyzer names. "folded" lowercases and strips diacritics so "vai thieu"
 // finds "vải thiều"; "exact" keeps diacritics so an exactly typed query can
-// rank exact spellings first.
+// rank exact spellings first; "pairs" indexes each two neighbouring folded
+// syllables as one term, so "vải thiều" found together is one term lookup
+// instead of a phrase query (which reads positions and cost more than all
+// the rest of a search on a national catalogue).
 const (
 	foldFilter     = "ocop_fold"
+	pairFilter     = "ocop_pair"
 	foldedAnalyzer = "ocop_folded"
 	exactAnalyzer  = "ocop_exact"
+	pairsAnalyzer  = "ocop_pairs"
 )
 
 type foldingFilter struct{}
@@ -56,10 +65,16 @@ func init() {
 const (
 	fieldName        = "name"
 	fieldNameExact   = "name_exact"
+	fieldNamePairs   = "name_pairs"
 	fieldTags        = "tags"
 	fieldTagsExact   = "tags_exact"
+	fieldTagsPairs   = "tags_pairs"
 	fieldDescription = "description"
 	fieldDescExact   = "description_exact"
+	fieldDescPairs   = "description_pairs"
+	// fieldText holds the name, tags and description together: it decides
+	// which products are candidates, and how many products a word is in.
+	fieldText        = "text"
 	fieldGroup       = "group"
 	fieldCategoryKey = "category"
 	fieldCerts       = "certifications"
@@ -68,30 +83,53 @@ const (
 	fieldSource      = "doc"
 )
 
-var sequenceKey = []byte("ocop.catalogue.sequence")
+var (
+	sequenceKey = []byte("ocop.catalogue.sequence")
+	mappingKey  = []byte("ocop.mapping")
+)
+
+// mappingVersion changes whenever indexMapping does: an index built with
+// another mapping lacks fields the queries read, and is rebuilt.
+const mappingVersion = "2"
 
 // Index is a Bleve index of products.
 type Index struct {
 	idx       bleve.Index
+	cache     *productCache
 	temporary string // directory removed on Close, for OpenTemporary
 }
 
 var _ search.Index = (*Index)(nil)
 
-// Open opens the index in dir, creating it when absent.
+// Open opens the index in dir, creating it when absent. An index built by
+// an older version with another mapping is removed and created empty: its
+// checkpoint is then 0, so the indexer rebuilds it from the catalogue stream
+// as `ocop reindex` would.
 func Open(dir string) (*Index, error) {
 	idx, err := bleve.Open(dir)
+	if err == nil {
+		version, verr := idx.GetInternal(mappingKey)
+		if verr == nil && string(version) == mappingVersion {
+			return &Index{idx: idx, cache: newProductCache()}, nil
+		}
+		if err := errors.Join(verr, idx.Close(), os.RemoveAll(dir)); err != nil {
+			return nil, fmt.Errorf("removing the outdated Bleve index at %s: %w", dir, err)
+		}
+		err = bleve.ErrorIndexPathDoesNotExist
+	}
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("creating index directory %s: %w", dir, err)
 		}
 		_ = os.Remove(dir)
-		idx, err = bleve.New(dir, indexMapping())
+		if idx, err = bleve.New(dir, indexMapping()); err == nil {
+			err = idx.SetInternal(mappingKey, []byte(mappingVersion))
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening Bleve index at %s: %w", dir, err)
 	}
-	return &Index{idx: idx}, nil
+	return &Index{idx: idx, cache: newProductCache()}, nil
 }
 
 // OpenTemporary returns an index in a fresh temporary directory, removed on
@@ -126,6 +164,12 @@ func indexMapping() *mapping.IndexMappingImpl {
 	must(m.AddCustomAnalyzer(exactAnalyzer, map[string]any{
 		"type": custom.Name, "tokenizer": unicode.Name, "token_filters": []any{lowercase.Name},
 	}))
+	must(m.AddCustomTokenFilter(pairFilter, map[string]any{
+		"type": shingle.Name, "min": 2.0, "max": 2.0, "output_original": false, "separator": " ", "filler": "",
+	}))
+	must(m.AddCustomAnalyzer(pairsAnalyzer, map[string]any{
+		"type": custom.Name, "tokenizer": unicode.Name, "token_filters": []any{lowercase.Name, foldFilter, pairFilter},
+	}))
 
 	text := func(name, analyzer string) *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
@@ -133,6 +177,7 @@ func indexMapping() *mapping.IndexMappingImpl {
 		f.Analyzer = analyzer
 		f.Store = false
 		f.IncludeInAll = false
+		f.IncludeTermVectors = false
 		f.DocValues = false
 		return f
 	}
@@ -163,9 +208,11 @@ func indexMapping() *mapping.IndexMappingImpl {
 	source.DocValues = false
 
 	doc := mapping.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fieldName, text(fieldName, foldedAnalyzer), text(fieldNameExact, exactAnalyzer))
-	doc.AddFieldMappingsAt(fieldTags, text(fieldTags, foldedAnalyzer), text(fieldTagsExact, exactAnalyzer))
-	doc.AddFieldMappingsAt(fieldDescription, text(fieldDescription, foldedAnalyzer), text(fieldDescExact, exactAnalyzer))
+	doc.AddFieldMappingsAt(fieldName, text(fieldName, foldedAnalyzer), text(fieldNameExact, exactAnalyzer), text(fieldNamePairs, pairsAnalyzer))
+	doc.AddFieldMappingsAt(fieldTags, text(fieldTags, foldedAnalyzer), text(fieldTagsExact, exactAnalyzer), text(fieldTagsPairs, pairsAnalyzer))
+	doc.AddFieldMappingsAt(fieldDescription, text(fieldDescription, foldedAnalyzer), text(fieldDescExact, exactAnalyzer),
+		text(fieldDescPairs, pairsAnalyzer))
+	doc.AddFieldMappingsAt(fieldText, text(fieldText, foldedAnalyzer))
 	doc.AddFieldMappingsAt(fieldGroup, key(fieldGroup))
 	doc.AddFieldMappingsAt(fieldCategoryKey, key(fieldCategoryKey))
 	doc.AddFieldMappingsAt(fieldCerts, key(fieldCerts))
@@ -186,6 +233,7 @@ func indexable(d search.Document) (map[string]any, error) {
 		fieldName:        d.Name,
 		fieldTags:        strings.Join(d.Tags, " . "),
 		fieldDescription: d.Description,
+		fieldText:        d.Name + " . " + strings.Join(d.Tags, " . ") + " . " + d.Description,
 		fieldGroup:       d.Group,
 		fieldCategoryKey: d.Category,
 		fieldCerts:       d.Certifications,
@@ -199,11 +247,14 @@ func indexable(d search.Document) (map[string]any, error) {
 // checkpoint, so they are written together.
 func (i *Index) Apply(_ context.Context, changes []search.Change, seq uint64) error {
 	b := i.idx.NewBatch()
+	ids := make([]string, 0, len(changes))
 	for _, c := range changes {
 		if c.Upsert == nil {
 			b.Delete(c.Delete)
+			ids = append(ids, c.Delete)
 			continue
 		}
+		ids = append(ids, c.Upsert.ID)
 		doc, err := indexable(*c.Upsert)
 		if err != nil {
 			return fmt.Errorf("encoding product %s: %w", c.Upsert.ID, err)
@@ -215,7 +266,10 @@ func (i *Index) Apply(_ context.Context, changes []search.Change, seq uint64) er
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], seq)
 	b.SetInternal(sequenceKey, buf[:])
-	if err := i.idx.Batch(b); err != nil {
+	err := i.idx.Batch(b)
+	// Invalidated even when the write failed: part of it may have landed.
+	i.cache.invalidate(ids)
+	if err != nil {
 		return fmt.Errorf("writing %d changes to the index: %w", len(changes), err)
 	}
 	return nil
@@ -245,37 +299,147 @@ func (i *Index) Close() error {
 	return err
 }
 
-// Search implements search.Index. A rating's validity is checked on the
-// hits rather than as a filter in the query: a range filter over every
-// product's expiry date costs more than the text search itself, and lapsed
-// ratings are few, so the search asks for a few more hits than wanted and
-// asks again for more only when lapsed ones crowd out the wanted.
+// commonWord is the number of products above which a word no longer picks
+// candidates on its own. A search scores every product its candidate words
+// are in, and a syllable such as "hộp" or "quà" is in a large share of a
+// national catalogue: scoring all of them is what made a search cost tens of
+// milliseconds. Below this many products every word picks candidates, so a
+// province's catalogue is searched as a plain "any word" query.
+const commonWord = 2000
+
+// Search implements search.Index. Candidates are found in steps, each cheap,
+// until there are enough:
+//  1. products with any rare word (or, for a word no product has, a word
+//     within its typo allowance);
+//  2. products with all the common words together;
+//  3. when the text is optional, products the filters alone keep; when it
+//     is not and nothing was found, products with any of the words.
+//
+// Every step scores by the same clauses, so scores are comparable across
+// steps and the merged answer is ordered as one query would order it.
 func (i *Index) Search(ctx context.Context, q search.Query) ([]search.Hit, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 20
 	}
+	terms := search.Terms(q.Text, q.Terms)
+	freq, err := i.frequencies(ctx, terms.Words)
+	if err != nil {
+		return nil, err
+	}
+	steps := candidateSteps(q, terms, freq)
+	var found []search.Hit
+	seen := map[string]bool{}
+	for _, s := range steps {
+		if s.onlyIfNothing && len(found) > 0 {
+			break
+		}
+		hits, err := i.run(ctx, buildQuery(q, terms, freq, s), q.ValidOn, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			if !seen[h.ID] {
+				seen[h.ID] = true
+				found = append(found, h)
+			}
+		}
+		if len(found) >= limit {
+			break
+		}
+	}
+	sort.SliceStable(found, func(a, b int) bool { return found[a].Score > found[b].Score })
+	return found[:min(len(found), limit)], nil
+}
+
+// step is one way of picking candidates: products the driver query finds
+// (nil: any product the filters keep), scored by the text.
+type step struct {
+	driver boostable
+	// anyWord picks products with any of the words or phrases, and
+	// onlyIfNothing runs the step only when the steps before found nothing.
+	anyWord, onlyIfNothing bool
+}
+
+func candidateSteps(q search.Query, terms search.QueryTerms, freq map[string]uint64) []step {
+	if len(terms.Words) == 0 {
+		return []step{{}}
+	}
+	var rare, common []query.Query
+	for _, w := range uniq(terms.Words) {
+		switch f := freq[w]; {
+		case f > commonWord:
+			common = append(common, fieldTerm(w, fieldText))
+		case f > 0:
+			rare = append(rare, fieldTerm(w, fieldText))
+		case search.Typos(w) > 0:
+			rare = append(rare, fuzzy(w, fieldText, search.Typos(w)))
+		}
+	}
+	var steps []step
+	if len(rare) > 0 {
+		steps = append(steps, step{driver: bleve.NewDisjunctionQuery(rare...)})
+	}
+	if len(common) > 0 {
+		steps = append(steps, step{driver: bleve.NewConjunctionQuery(common...)})
+	}
+	if q.TextOptional {
+		return append(steps, step{})
+	}
+	if len(steps) == 0 || len(common) > 1 {
+		steps = append(steps, step{anyWord: true, onlyIfNothing: len(steps) > 0})
+	}
+	return steps
+}
+
+// frequencies counts the products each word is in.
+func (i *Index) frequencies(ctx context.Context, words []string) (map[string]uint64, error) {
+	engine, err := i.idx.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("opening the index: %w", err)
+	}
+	r, err := engine.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("reading the index: %w", err)
+	}
+	defer r.Close()
+	freq := make(map[string]uint64, len(words))
+	for _, w := range words {
+		tf, err := r.TermFieldReader(ctx, []byte(w), fieldText, false, false, false)
+		if err != nil {
+			return nil, fmt.Errorf("reading the index: %w", err)
+		}
+		freq[w] = tf.Count()
+		_ = tf.Close()
+	}
+	return freq, nil
+}
+
+// run runs one query and reads its hits. A rating's validity is checked on
+// the hits rather than as a filter in the query: a range filter over every
+// product's expiry date costs more than the text search itself, and lapsed
+// ratings are few, so it asks for a few more hits than wanted and asks
+// again for more only when lapsed ones crowd out the wanted.
+func (i *Index) run(ctx context.Context, query query.Query, validOn time.Time, limit int) ([]search.Hit, error) {
 	size := limit
-	if !q.ValidOn.IsZero() {
+	if !validOn.IsZero() {
 		size = limit + limit/4 + 5
 	}
-	day := q.ValidOn.Format(ocop.DateLayout)
-	query := buildQuery(q)
+	day := validOn.Format(ocop.DateLayout)
+	gen := i.cache.generation()
 	for {
 		req := bleve.NewSearchRequestOptions(query, size, 0, false)
-		req.Fields = []string{fieldSource}
 		res, err := i.idx.SearchInContext(ctx, req)
 		if err != nil {
 			return nil, fmt.Errorf("searching the index: %w", err)
 		}
 		hits := make([]search.Hit, 0, len(res.Hits))
 		for _, h := range res.Hits {
-			src, _ := h.Fields[fieldSource].(string)
-			var d search.Document
-			if err := json.Unmarshal([]byte(src), &d); err != nil {
-				return nil, fmt.Errorf("reading indexed product %s: %w", h.ID, err)
+			d, err := i.product(h.ID, gen)
+			if err != nil {
+				return nil, err
 			}
-			if !q.ValidOn.IsZero() && d.ExpiresOn <= day {
+			if !validOn.IsZero() && d.ExpiresOn <= day {
 				continue
 			}
 			hits = append(hits, search.Hit{Document: d, Score: h.Score})
@@ -299,13 +463,13 @@ var textFields = []struct {
 	{fieldName, 4}, {fieldTags, 3}, {fieldDescription, 1},
 }
 
-// phraseFields reward two syllables found together, in order: "vải thiều"
+// pairFields reward two syllables found together, in order: "vải thiều"
 // together beats "vải" and "thiều" apart.
-var phraseFields = []struct {
+var pairFields = []struct {
 	name  string
 	boost float64
 }{
-	{fieldName, 3}, {fieldTags, 2}, {fieldDescription, 1},
+	{fieldNamePairs, 3}, {fieldTagsPairs, 2}, {fieldDescPairs, 1},
 }
 
 // fuzzyFields forgive typos in long words, at a low boost so a word spelled
@@ -317,37 +481,30 @@ var fuzzyFields = []struct {
 	{fieldName, 0.5}, {fieldTags, 0.3},
 }
 
-func buildQuery(q search.Query) query.Query {
+// buildQuery is the engine query of one candidate step: the filters and the
+// step's driver decide what is found (at no weight), the text how well.
+func buildQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64, s step) query.Query {
 	var must []query.Query
 	// filter adds a clause that decides what is found but not how well: a
 	// zero boost keeps a rare category's term score out of text relevance.
-	filter := func(f interface {
-		query.Query
-		SetBoost(float64)
-	}) {
+	filter := func(f boostable) {
 		f.SetBoost(0)
 		must = append(must, f)
 	}
 	if q.Group != "" {
-		t := bleve.NewTermQuery(q.Group)
-		t.SetField(fieldGroup)
-		filter(t)
+		filter(fieldTerm(q.Group, fieldGroup))
 	}
 	if len(q.Categories) > 0 {
 		var any []query.Query
 		for _, c := range q.Categories {
-			t := bleve.NewTermQuery(c)
-			t.SetField(fieldCategoryKey)
-			any = append(any, t)
+			any = append(any, fieldTerm(c, fieldCategoryKey))
 		}
 		filter(bleve.NewDisjunctionQuery(any...))
 	}
 	if len(q.Places) > 0 {
 		var any []query.Query
 		for _, p := range q.Places {
-			t := bleve.NewTermQuery(search.PlaceKey(p))
-			t.SetField(fieldPlaceKeys)
-			any = append(any, t)
+			any = append(any, fieldTerm(search.PlaceKey(p), fieldPlaceKeys))
 		}
 		filter(bleve.NewDisjunctionQuery(any...))
 	}
@@ -361,55 +518,12 @@ func buildQuery(q search.Query) query.Query {
 		filter(r)
 	}
 	for _, c := range q.Certifications {
-		t := bleve.NewTermQuery(c)
-		t.SetField(fieldCerts)
-		filter(t)
+		filter(fieldTerm(c, fieldCerts))
 	}
-	terms := search.Terms(q.Text, q.Terms)
-	var should []query.Query
-	if len(terms.Words) > 0 {
-		joined := strings.Join(terms.Words, " ")
-		for _, f := range textFields {
-			m := bleve.NewMatchQuery(joined)
-			m.SetField(f.name)
-			m.SetBoost(f.boost)
-			should = append(should, m)
-		}
-		for _, phrase := range terms.Phrases {
-			for _, f := range phraseFields {
-				p := bleve.NewMatchPhraseQuery(phrase)
-				p.SetField(f.name)
-				p.SetBoost(f.boost)
-				should = append(should, p)
-			}
-		}
-		for _, w := range terms.Words {
-			if n := search.Typos(w); n > 0 {
-				for _, f := range fuzzyFields {
-					fq := bleve.NewFuzzyQuery(w)
-					fq.SetFuzziness(n)
-					// The first letter must be right: walking the whole term
-					// dictionary for every word is what makes a fuzzy query slow
-					// on a national catalogue.
-					fq.SetPrefix(1)
-					fq.SetField(f.name)
-					fq.SetBoost(f.boost)
-					should = append(should, fq)
-				}
-			}
-		}
-		if terms.Exact != "" {
-			for _, f := range []string{fieldNameExact, fieldTagsExact, fieldDescExact} {
-				m := bleve.NewMatchQuery(terms.Exact)
-				m.SetField(f)
-				// A subfield has no analyzer of its own for queries; without
-				// this the exact words would be folded like the rest.
-				m.Analyzer = exactAnalyzer
-				m.SetBoost(0.5)
-				should = append(should, m)
-			}
-		}
+	if s.driver != nil {
+		filter(s.driver)
 	}
+	should := scoring(terms, freq)
 	if len(should) == 0 {
 		must = append(must, bleve.NewMatchAllQuery())
 		return bleve.NewConjunctionQuery(must...)
@@ -419,10 +533,89 @@ func buildQuery(q search.Query) query.Query {
 		b.AddMust(must...)
 	}
 	b.AddShould(should...)
-	if !q.TextOptional {
+	if s.anyWord {
 		b.SetMinShould(1)
 	}
 	return b
+}
+
+// scoring is the clauses that say how well a product fits the text. Typos
+// are forgiven only in words no product has: a word found as typed is
+// almost always spelled as meant, and each fuzzy clause costs a walk of the
+// term dictionary.
+func scoring(terms search.QueryTerms, freq map[string]uint64) []query.Query {
+	if len(terms.Words) == 0 {
+		return nil
+	}
+	var should []query.Query
+	joined := strings.Join(terms.Words, " ")
+	for _, f := range textFields {
+		m := bleve.NewMatchQuery(joined)
+		m.SetField(f.name)
+		m.SetBoost(f.boost)
+		should = append(should, m)
+	}
+	for _, pair := range terms.Phrases {
+		for _, f := range pairFields {
+			t := fieldTerm(pair, f.name)
+			t.SetBoost(f.boost)
+			should = append(should, t)
+		}
+	}
+	for _, w := range terms.Words {
+		if n := search.Typos(w); n > 0 && freq[w] == 0 {
+			for _, f := range fuzzyFields {
+				fq := fuzzy(w, f.name, n)
+				fq.SetBoost(f.boost)
+				should = append(should, fq)
+			}
+		}
+	}
+	if terms.Exact != "" {
+		for _, f := range []string{fieldNameExact, fieldTagsExact, fieldDescExact} {
+			m := bleve.NewMatchQuery(terms.Exact)
+			m.SetField(f)
+			// A subfield has no analyzer of its own for queries; without
+			// this the exact words would be folded like the rest.
+			m.Analyzer = exactAnalyzer
+			m.SetBoost(0.5)
+			should = append(should, m)
+		}
+	}
+	return should
+}
+
+// boostable is a query whose weight can be set.
+type boostable interface {
+	query.Query
+	SetBoost(float64)
+}
+
+func fieldTerm(term, field string) *query.TermQuery {
+	t := bleve.NewTermQuery(term)
+	t.SetField(field)
+	return t
+}
+
+// fuzzy forgives n typos after the first letter: walking the whole term
+// dictionary for every word is what makes a fuzzy query slow on a national
+// catalogue, and a first letter is rarely mistyped.
+func fuzzy(word, field string, n int) *query.FuzzyQuery {
+	fq := bleve.NewFuzzyQuery(word)
+	fq.SetFuzziness(n)
+	fq.SetPrefix(1)
+	fq.SetField(field)
+	return fq
+}
+
+func uniq(words []string) []string {
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -102,6 +102,9 @@ func TestApplyUpdatesDeletesAndCheckpoints(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 42, seq)
 
+	before, err := idx.Search(ctx, search.Query{Text: "mỳ chũ gạo bao thai", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, before, 1, "read once, so the product is cached")
 	renamed := docs()[4]
 	renamed.Name = "Miến dong Bình Liêu"
 	require.NoError(t, idx.Apply(ctx, []search.Change{{Upsert: &renamed}, {Delete: "apart"}}, 43))
@@ -111,6 +114,7 @@ func TestApplyUpdatesDeletesAndCheckpoints(t *testing.T) {
 	hits, err := idx.Search(ctx, search.Query{Text: "mien dong", Limit: 10})
 	require.NoError(t, err)
 	require.Equal(t, []string{"noodle"}, ids(hits))
+	require.Equal(t, renamed.Name, hits[0].Name, "the cached product is replaced by its change")
 	seq, err = idx.Sequence(ctx)
 	require.NoError(t, err)
 	require.EqualValues(t, 43, seq)
