@@ -43,6 +43,12 @@ func IsPermanent(err error) bool {
 // inbox in the same transaction and acks after commit.
 type Handler func(ctx context.Context, tx pgx.Tx, m Message) error
 
+// Preparer does an event's slow, read-only work (a search, a ranking) before
+// any transaction is open, and returns the Handler that writes the result.
+// A transaction kept open through slow work delays every service's events:
+// a relay publishes a row only once all transactions older than it have ended.
+type Preparer func(ctx context.Context, m Message) (Handler, error)
+
 // ConsumerSpec names a durable consumer. Durable names are part of the
 // deployed state and are never renamed.
 type ConsumerSpec struct {
@@ -60,7 +66,7 @@ type Consumer struct {
 	js      jetstream.JetStream
 	pool    *pgxpool.Pool
 	spec    ConsumerSpec
-	handler Handler
+	prepare Preparer
 	log     *zap.Logger
 	inbox   string
 
@@ -69,6 +75,12 @@ type Consumer struct {
 
 // NewConsumer returns a consumer whose inbox lives in schema. reg may be nil.
 func NewConsumer(js jetstream.JetStream, pool *pgxpool.Pool, schema string, spec ConsumerSpec, handler Handler, log *zap.Logger, reg prometheus.Registerer) *Consumer {
+	return NewPreparedConsumer(js, pool, schema, spec, func(context.Context, Message) (Handler, error) { return handler, nil }, log, reg)
+}
+
+// NewPreparedConsumer returns a consumer that runs prepare before each
+// event's transaction and the Handler it returns inside it.
+func NewPreparedConsumer(js jetstream.JetStream, pool *pgxpool.Pool, schema string, spec ConsumerSpec, prepare Preparer, log *zap.Logger, reg prometheus.Registerer) *Consumer {
 	if spec.Workers <= 0 {
 		spec.Workers = 1
 	}
@@ -79,7 +91,7 @@ func NewConsumer(js jetstream.JetStream, pool *pgxpool.Pool, schema string, spec
 		spec.AckWait = 30 * time.Second
 	}
 	c := &Consumer{
-		js: js, pool: pool, spec: spec, handler: handler,
+		js: js, pool: pool, spec: spec, prepare: prepare,
 		log:   log.With(zap.String("consumer", spec.Durable)),
 		inbox: pgx.Identifier{schema, "inbox"}.Sanitize(),
 		handled: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -211,9 +223,13 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 	}
 }
 
-// apply runs the handler in a transaction with the inbox insert; duplicate
-// is true when the event was handled before.
+// apply prepares the event, then runs its handler in a transaction with the
+// inbox insert; duplicate is true when the event was handled before.
 func (c *Consumer) apply(ctx context.Context, m Message) (duplicate bool, err error) {
+	handler, err := c.prepare(ctx, m)
+	if err != nil {
+		return false, err
+	}
 	err = pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO `+c.inbox+` (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, c.spec.Durable, m.ID)
 		if err != nil {
@@ -223,7 +239,7 @@ func (c *Consumer) apply(ctx context.Context, m Message) (duplicate bool, err er
 			duplicate = true
 			return nil
 		}
-		return c.handler(ctx, tx, m)
+		return handler(ctx, tx, m)
 	})
 	return duplicate, err
 }

@@ -53,6 +53,7 @@ type Relay struct {
 	table   string
 	inbox   string
 	channel string
+	horizon *Horizon
 
 	published prometheus.Counter
 	lag       prometheus.Gauge
@@ -70,6 +71,7 @@ func NewRelay(pool *pgxpool.Pool, js jetstream.JetStream, schema string, log *za
 		table:   pgx.Identifier{schema, "outbox"}.Sanitize(),
 		inbox:   pgx.Identifier{schema, "inbox"}.Sanitize(),
 		channel: notifyChannel(schema),
+		horizon: NewHorizon(pool),
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "ocop_outbox_published_total", Help: "Outbox events published to JetStream.",
 			ConstLabels: prometheus.Labels{"service": schema},
@@ -92,24 +94,28 @@ func (r *Relay) Run(ctx context.Context) error {
 	listenCtx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
 	go r.listen(listenCtx, wake)
+	go r.horizon.Run(listenCtx)
 
 	maintain := time.NewTicker(time.Minute)
 	defer maintain.Stop()
 	poll := time.NewTimer(0)
 	defer poll.Stop()
-	quick := 0
+	var ended <-chan struct{}
+	stopWaiting := func() {}
+	defer func() { stopWaiting() }()
 	for {
-		woken := false
 		select {
 		case <-ctx.Done():
 			r.finalFlush()
 			return nil
 		case <-wake:
-			woken = true
 		case <-poll.C:
+		case <-ended:
 		case <-maintain.C:
 			r.maintain(ctx)
 		}
+		stopWaiting()
+		ended, stopWaiting = nil, func() {}
 		if _, err := r.Flush(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("publishing outbox events failed; retrying", zap.Error(err))
 			select {
@@ -117,20 +123,25 @@ func (r *Relay) Run(ctx context.Context) error {
 			case <-time.After(time.Second):
 			}
 		}
-		if woken {
-			quick = heldBackTries
+		poll.Reset(r.opts.PollInterval)
+		// Rows waiting for older transactions to end go out as soon as those
+		// end, usually within milliseconds: no NOTIFY comes then.
+		if txid, ok := r.oldestHeldBack(ctx); ok {
+			ended, stopWaiting = r.horizon.Ended(txid)
 		}
-		next := r.opts.PollInterval
-		if quick > 0 && r.heldBack(ctx) {
-			// Rows are waiting for older transactions to end: they usually
-			// do within milliseconds, and nothing will wake us when they do.
-			quick--
-			next = heldBackPoll
-		} else {
-			quick = 0
-		}
-		poll.Reset(next)
 	}
+}
+
+// oldestHeldBack returns the oldest transaction whose rows wait for older
+// transactions to end.
+func (r *Relay) oldestHeldBack(ctx context.Context) (uint64, bool) {
+	var txid *uint64
+	err := r.pool.QueryRow(ctx, `SELECT min(transaction_id)::text::bigint FROM `+r.table+`
+		WHERE published_at IS NULL AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`).Scan(&txid)
+	if err != nil || txid == nil {
+		return 0, false
+	}
+	return *txid, true
 }
 
 // finalFlush publishes what the service committed before it stopped. Rows
@@ -157,12 +168,9 @@ func (r *Relay) finalFlush() {
 	}
 }
 
-// heldBackPoll and heldBackTries bound how the relay looks again for rows
-// held back behind running transactions after a wake-up (about half a second).
-const (
-	heldBackPoll  = 5 * time.Millisecond
-	heldBackTries = 100
-)
+// heldBackPoll is how often a stopping relay looks again for rows held back
+// behind running transactions.
+const heldBackPoll = 5 * time.Millisecond
 
 // heldBack reports whether unpublished rows remain.
 func (r *Relay) heldBack(ctx context.Context) bool {

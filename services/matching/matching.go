@@ -122,9 +122,14 @@ type Service struct {
 	repo     *postgres.Repository
 	queue    *delivery.Queue
 	hub      *app.Hub
+	horizon  *events.Horizon
 }
 
 var _ platform.Service = (*Service)(nil)
+
+// answeringRecordTTL is how long ranking uses a producer's answering record
+// (a year of quotes) before reading it again.
+const answeringRecordTTL = 10 * time.Minute
 
 // New migrates the matching schema, opens the index and returns the service.
 func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) {
@@ -145,7 +150,8 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 		return nil, fmt.Errorf("matching: %w", err)
 	}
 	repo := postgres.New(deps.Pool, deps.Log)
-	matcher := rank.Matcher{Index: index, Ranker: rank.Ranker{Weights: rank.DefaultWeights}, History: repo.History}
+	history := app.NewProducerCache(repo.History, answeringRecordTTL)
+	matcher := rank.Matcher{Index: index, Ranker: rank.Ranker{Weights: rank.DefaultWeights}, History: history.Get}
 	var uc *app.Matching
 	queue, err := delivery.New(deps.Pool, cfg.Delivery, deps.Log, func(ctx context.Context, tx pgx.Tx, role, id, kind, title, body string) error {
 		return uc.Tell(ctx, tx, role, id, kind, title, body)
@@ -155,15 +161,17 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 		return nil, fmt.Errorf("matching: %w", err)
 	}
 	uc = app.New(repo, repo, repo, matcher, app.Options{Notify: cfg.NotifyProducers, Queue: queue, Guard: cfg.Delivery.Guard})
-	hub := app.NewHub()
+	horizon := events.NewHorizon(deps.Pool)
+	hub := app.NewHub(horizon)
 	return &Service{
 		repo:    repo,
 		queue:   queue,
 		hub:     hub,
+		horizon: horizon,
 		deps:    deps,
 		index:   index,
 		indexer: consumers.NewIndexer(deps.JS, index, deps.Log, deps.Metrics),
-		demands: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.DemandSpec, consumers.DemandHandler(uc), deps.Log, deps.Metrics),
+		demands: events.NewPreparedConsumer(deps.JS, deps.Pool, Name, consumers.DemandSpec, consumers.DemandPreparer(uc), deps.Log, deps.Metrics),
 		ratings: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.RatingsSpec, consumers.RatingsHandler(uc), deps.Log, deps.Metrics),
 		fairs:   events.NewConsumer(deps.JS, deps.Pool, Name, consumers.FairsSpec, consumers.FairsHandler(uc), deps.Log, deps.Metrics),
 		products: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.ProductsSpec, consumers.ProductsHandler(uc, index),
@@ -188,6 +196,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.indexer.Run(ctx) })
 	g.Go(func() error { return s.queue.Run(ctx) })
 	g.Go(func() error { return s.repo.Listen(ctx, postgres.NotificationsChannel, s.hub.Wake) })
+	g.Go(func() error { s.horizon.Run(ctx); return nil })
 	g.Go(func() error { return s.relay.Run(ctx) })
 	g.Go(func() error { return s.ratings.Run(ctx) })
 	g.Go(func() error {

@@ -219,11 +219,14 @@ func (r *Repository) ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID str
 	if _, err := tx.Exec(ctx, `DELETE FROM demand.matched_products WHERE demand_id = $1`, demandID); err != nil {
 		return fmt.Errorf("clearing matches of %s: %w", demandID, err)
 	}
-	for _, m := range matches {
-		if _, err := tx.Exec(ctx, `INSERT INTO demand.matched_products (demand_id, product_id, producer_id, rank)
-			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, demandID, m.ProductID, m.ProducerID, m.Rank); err != nil {
-			return fmt.Errorf("recording matches of %s: %w", demandID, err)
-		}
+	products, producers, ranks := make([]string, len(matches)), make([]string, len(matches)), make([]int32, len(matches))
+	for i, m := range matches {
+		products[i], producers[i], ranks[i] = m.ProductID, m.ProducerID, int32(m.Rank)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO demand.matched_products (demand_id, product_id, producer_id, rank)
+		SELECT $1, p, pr, r FROM unnest($2::text[], $3::text[], $4::int[]) AS m(p, pr, r)
+		ON CONFLICT DO NOTHING`, demandID, products, producers, ranks); err != nil {
+		return fmt.Errorf("recording matches of %s: %w", demandID, err)
 	}
 	return nil
 }

@@ -48,6 +48,11 @@ type Repository interface {
 // producers take turns reach.
 const rotationWindow = 30 * 24 * time.Hour
 
+// recentMatchesTTL is how long a producer's count of recent notifications is
+// kept in memory, counting up with what this process notifies, before it is
+// read again (and so catches up with other replicas').
+const recentMatchesTTL = 10 * time.Minute
+
 // Dispatcher sends stored notifications beyond the inbox (webhooks, e-mail),
 // queued in the transaction that stored them.
 type Dispatcher interface {
@@ -65,6 +70,8 @@ type Matching struct {
 	redeliver Redeliverer
 	guard     delivery.Guard
 	now       func() time.Time
+	// recent counts producers' match notifications of the rotation window.
+	recent *ProducerCache[int]
 	// kinds holds the kinds each demand version's words name, by "id@version".
 	kinds sync.Map
 }
@@ -91,6 +98,9 @@ type Options struct {
 // New returns the use cases.
 func New(repo Repository, fairs FairRepository, inbox Inbox, matcher rank.Matcher, o Options) *Matching {
 	m := &Matching{repo: repo, fairs: fairs, inbox: inbox, matcher: matcher, notify: o.Notify, guard: o.Guard, now: time.Now}
+	m.recent = NewProducerCache(func(ctx context.Context, producers []string) (map[string]int, error) {
+		return repo.RecentMatchCounts(ctx, producers, m.now().Add(-rotationWindow))
+	}, recentMatchesTTL)
 	if o.Queue != nil {
 		m.dispatch, m.redeliver = o.Queue, o.Queue
 	}
@@ -101,8 +111,20 @@ func New(repo Repository, fairs FairRepository, inbox Inbox, matcher rank.Matche
 // it returns those it added.
 func (m *Matching) add(ctx context.Context, tx pgx.Tx, ns []postgres.Notification) ([]postgres.Notification, error) {
 	added, err := m.repo.AddNotifications(ctx, tx, ns)
-	if err != nil || len(added) == 0 || m.dispatch == nil {
-		return added, err
+	if err != nil {
+		return nil, err
+	}
+	var matched []string
+	for _, n := range added {
+		if n.Kind == "match" && n.RecipientRole == "producer" {
+			matched = append(matched, n.RecipientID)
+		}
+	}
+	// Counted before the commit: a transaction that then fails leaves a
+	// producer one turn behind until its count is read again.
+	m.recent.Update(matched, func(n int) int { return n + 1 })
+	if len(added) == 0 || m.dispatch == nil {
+		return added, nil
 	}
 	notices := make([]delivery.Notice, len(added))
 	for i, n := range added {
@@ -113,18 +135,25 @@ func (m *Matching) add(ctx context.Context, tx pgx.Tx, ns []postgres.Notificatio
 	return added, m.dispatch.Dispatch(ctx, tx, notices)
 }
 
-// DemandChanged ranks the catalogue for a posted or edited demand, stores the
-// ranked list and notifies the best producers, all in the handler's
-// transaction. A producer already told of a product for this demand is not
-// told again; an edit that brings a new product of its to the top is told.
-func (m *Matching) DemandChanged(ctx context.Context, tx pgx.Tx, d postgres.Demand) error {
+// MatchDemand ranks the catalogue for a posted or edited demand. It reads
+// only, so the consumer runs it before its transaction opens.
+func (m *Matching) MatchDemand(ctx context.Context, d postgres.Demand) ([]rank.Match, error) {
+	matches, err := m.matcher.Match(ctx, d.Demand, ocop.Today(m.now()))
+	if err != nil {
+		return nil, fmt.Errorf("matching demand %s: %w", d.ID, err)
+	}
+	return matches, nil
+}
+
+// DemandMatched stores a demand's ranked list (from MatchDemand) and
+// notifies the best producers, in the handler's transaction, unless a newer
+// version of the demand was handled already. A producer already told of a
+// product for this demand is not told again; an edit that brings a new
+// product of its to the top is told.
+func (m *Matching) DemandMatched(ctx context.Context, tx pgx.Tx, d postgres.Demand, matches []rank.Match) error {
 	fresh, err := m.repo.SaveDemand(ctx, tx, d)
 	if err != nil || !fresh {
 		return err
-	}
-	matches, err := m.matcher.Match(ctx, d.Demand, ocop.Today(m.now()))
-	if err != nil {
-		return fmt.Errorf("matching demand %s: %w", d.ID, err)
 	}
 	_, err = m.tell(ctx, tx, d, matches)
 	return err
@@ -167,7 +196,7 @@ func (m *Matching) pick(ctx context.Context, matches []rank.Match) ([]rank.Match
 	for _, mt := range rank.OnePerProducer(matches, len(matches)) {
 		producers = append(producers, mt.ProducerID)
 	}
-	recent, err := m.repo.RecentMatchCounts(ctx, producers, m.now().Add(-rotationWindow))
+	recent, err := m.recent.Get(ctx, producers)
 	if err != nil {
 		return nil, err
 	}

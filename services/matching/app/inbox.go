@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocopvn/ocop/pkg/auth"
 	"github.com/ocopvn/ocop/pkg/errs"
+	"github.com/ocopvn/ocop/pkg/events"
 	"github.com/ocopvn/ocop/services/matching/delivery"
 	"github.com/ocopvn/ocop/services/matching/postgres"
 )
@@ -22,7 +23,7 @@ type Inbox interface {
 	SavePreferences(ctx context.Context, role, id string, p delivery.Preferences) error
 	MarkRead(ctx context.Context, role, recipientID, id string) error
 	MarkAllRead(ctx context.Context, role, recipientID string) (int64, error)
-	NotificationsAfter(ctx context.Context, role, recipientID string, seq int64, limit int) ([]postgres.StreamedNotification, error)
+	NotificationsAfter(ctx context.Context, role, recipientID string, seq int64, limit int) ([]postgres.StreamedNotification, uint64, error)
 	LatestSeq(ctx context.Context, role, recipientID string) (int64, error)
 	AddWebhook(ctx context.Context, w postgres.Webhook) (postgres.Webhook, error)
 	Webhooks(ctx context.Context, role, ownerID string) ([]postgres.Webhook, error)
@@ -88,9 +89,14 @@ func (c *InboxCases) MarkAllRead(ctx context.Context, who auth.Principal) (int64
 	return c.store().MarkAllRead(ctx, string(who.Role), who.OrgID)
 }
 
-// After returns the caller's notifications after seq, for the live stream.
-func (c *InboxCases) After(ctx context.Context, who auth.Principal, seq int64) ([]postgres.StreamedNotification, error) {
-	return c.store().NotificationsAfter(ctx, string(who.Role), who.OrgID, seq, 100)
+// StreamPage is how many notifications the live stream reads at once.
+const StreamPage = 100
+
+// After returns the caller's notifications after seq, for the live stream,
+// and the transaction holding back the next one (0 for none; see
+// postgres.Repository.NotificationsAfter).
+func (c *InboxCases) After(ctx context.Context, who auth.Principal, seq int64) ([]postgres.StreamedNotification, uint64, error) {
+	return c.store().NotificationsAfter(ctx, string(who.Role), who.OrgID, seq, StreamPage)
 }
 
 // Latest returns the seq of the caller's latest notification.
@@ -195,14 +201,23 @@ func (c *InboxCases) Redeliver(ctx context.Context, who auth.Principal, webhookI
 	return c.store().InTx(ctx, func(tx pgx.Tx) error { return c.m.redeliver.Redeliver(ctx, tx, deliveryID) })
 }
 
-// Hub fans out "your notifications changed" wake-ups to live streams.
+// Hub fans out "your notifications changed" wake-ups to live streams, and
+// tells them when notifications held back behind running transactions may
+// go out.
 type Hub struct {
-	mu   sync.Mutex
-	subs map[string]map[chan struct{}]bool
+	mu      sync.Mutex
+	subs    map[string]map[chan struct{}]bool
+	horizon *events.Horizon
 }
 
-// NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: map[string]map[chan struct{}]bool{}} }
+// NewHub returns an empty hub following horizon (which the caller runs).
+func NewHub(horizon *events.Horizon) *Hub {
+	return &Hub{subs: map[string]map[chan struct{}]bool{}, horizon: horizon}
+}
+
+// Ended returns a channel closed once every transaction up to txid has
+// ended, and the function that stops waiting.
+func (h *Hub) Ended(txid uint64) (<-chan struct{}, func()) { return h.horizon.Ended(txid) }
 
 // Subscribe returns a channel woken when key's notifications change, and
 // the function that ends the subscription.

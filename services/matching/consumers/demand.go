@@ -31,22 +31,46 @@ var DemandSpec = events.ConsumerSpec{
 	Workers:  4,
 }
 
-// DemandHandler handles demand-stream events.
-func DemandHandler(m *app.Matching) events.Handler {
-	return func(ctx context.Context, tx pgx.Tx, msg events.Message) error {
+// DemandPreparer handles demand-stream events: a posted or edited demand is
+// ranked before the transaction that stores its matches.
+func DemandPreparer(m *app.Matching) events.Preparer {
+	handle := demandHandler(m)
+	return func(ctx context.Context, msg events.Message) (events.Handler, error) {
+		var e *demandv1.Demand
 		switch msg.Type {
 		case events.TypeOf(&demandv1.DemandPosted{}):
 			var ev demandv1.DemandPosted
 			if err := msg.Decode(&ev); err != nil {
-				return err
+				return nil, err
 			}
-			return demandChanged(ctx, tx, m, ev.GetDemand())
+			e = ev.GetDemand()
 		case events.TypeOf(&demandv1.DemandUpdated{}):
 			var ev demandv1.DemandUpdated
 			if err := msg.Decode(&ev); err != nil {
-				return err
+				return nil, err
 			}
-			return demandChanged(ctx, tx, m, ev.GetDemand())
+			e = ev.GetDemand()
+		default:
+			return handle, nil
+		}
+		d, err := demandFromEvent(e)
+		if err != nil {
+			return nil, events.Permanent(err)
+		}
+		matches, err := m.MatchDemand(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, tx pgx.Tx, _ events.Message) error {
+			return m.DemandMatched(ctx, tx, d, matches)
+		}, nil
+	}
+}
+
+// demandHandler handles the demand-stream events other than demands.
+func demandHandler(m *app.Matching) events.Handler {
+	return func(ctx context.Context, tx pgx.Tx, msg events.Message) error {
+		switch msg.Type {
 		case events.TypeOf(&demandv1.DemandClosed{}):
 			var ev demandv1.DemandClosed
 			if err := msg.Decode(&ev); err != nil {
@@ -77,14 +101,6 @@ func DemandHandler(m *app.Matching) events.Handler {
 			return nil
 		}
 	}
-}
-
-func demandChanged(ctx context.Context, tx pgx.Tx, m *app.Matching, e *demandv1.Demand) error {
-	d, err := demandFromEvent(e)
-	if err != nil {
-		return events.Permanent(err)
-	}
-	return m.DemandChanged(ctx, tx, d)
 }
 
 // RatingsSpec is the consumer of rating warnings on the catalogue stream.

@@ -45,16 +45,8 @@ func (a *API) markAllRead(c echo.Context) error {
 // keepAlive is how often an idle stream sends a comment, so proxies keep it open.
 const keepAlive = 15 * time.Second
 
-// heldBackPoll and heldBackTries bound how a woken stream waits for its
-// notification to clear the transactions older than it (about half a second).
-const (
-	heldBackPoll  = 5 * time.Millisecond
-	heldBackTries = 100
-)
-
-// recheck is how often a stream looks again without a wake-up: a
-// notification held back behind a slower transaction is sent once that
-// transaction ends, which wakes no one.
+// recheck is how often a stream looks again without a wake-up, should one
+// be lost with a dropped LISTEN connection.
 const recheck = 2 * time.Second
 
 // stream is the live stream of the caller's notifications as server-sent
@@ -94,13 +86,12 @@ func (a *API) stream(c echo.Context) error {
 	fmt.Fprintf(w, "retry: 2000\n\n")
 	w.Flush()
 
-	held := 0
 	alive := time.NewTicker(keepAlive)
 	defer alive.Stop()
 	again := time.NewTicker(recheck)
 	defer again.Stop()
 	for {
-		ns, err := inbox.After(ctx, who, last)
+		ns, heldBy, err := inbox.After(ctx, who, last)
 		if err != nil {
 			return err
 		}
@@ -115,30 +106,27 @@ func (a *API) stream(c echo.Context) error {
 		if len(ns) > 0 {
 			w.Flush()
 		}
-		if len(ns) == 100 {
+		if len(ns) == app.StreamPage {
 			continue
 		}
-		if held > 0 && len(ns) == 0 {
-			// Woken for a row still held back behind an older transaction:
-			// look again shortly rather than at the next recheck.
-			held--
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(heldBackPoll):
-			}
-			continue
+		// A notification held back behind an older transaction goes out
+		// once that ends, usually within milliseconds: no wake-up comes then.
+		ended, stopWaiting := (<-chan struct{})(nil), func() {}
+		if heldBy != 0 {
+			ended, stopWaiting = a.hub.Ended(heldBy)
 		}
-		held = 0
 		select {
 		case <-ctx.Done():
-			return nil
+		case <-ended:
 		case <-wake:
-			held = heldBackTries
 		case <-again.C:
 		case <-alive.C:
 			fmt.Fprintf(w, ": keep-alive\n\n")
 			w.Flush()
+		}
+		stopWaiting()
+		if ctx.Err() != nil {
+			return nil
 		}
 	}
 }

@@ -78,25 +78,42 @@ type StreamedNotification struct {
 }
 
 // NotificationsAfter returns a recipient's notifications after seq, in seq
-// order, holding back any whose transaction is younger than one still
+// order, up to the first whose transaction is younger than one still
 // running: a slower transaction may yet commit a lower seq, and the stream
-// must not pass it.
-func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID string, seq int64, limit int) ([]StreamedNotification, error) {
+// must not pass it. heldBy is that first held-back notification's
+// transaction (0 for none): once it is older than every running one, the
+// stream can go on.
+func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID string, seq int64, limit int) (ns []StreamedNotification, heldBy uint64, err error) {
 	rows, err := r.pool.Query(ctx, `SELECT seq, id::text, kind, title, body, coalesce(demand_id, ''), coalesce(product_id, ''),
-			coalesce(rank, 0), coalesce(score, 0), reasons, data, created_at, read_at
+			coalesce(rank, 0), coalesce(score, 0), reasons, data, created_at, read_at,
+			txid::text::bigint, txid < pg_snapshot_xmin(pg_current_snapshot())
 		FROM matching.notifications
-		WHERE recipient_role = $1 AND recipient_id = $2 AND seq > $3 AND txid < pg_snapshot_xmin(pg_current_snapshot())
+		WHERE recipient_role = $1 AND recipient_id = $2 AND seq > $3
 		ORDER BY seq LIMIT $4`, role, recipientID, seq, limit)
 	if err != nil {
-		return nil, fmt.Errorf("loading notifications for the live stream: %w", err)
+		return nil, 0, fmt.Errorf("loading notifications for the live stream: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (StreamedNotification, error) {
-		var n StreamedNotification
-		n.RecipientRole, n.RecipientID = role, recipientID
-		err := row.Scan(&n.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank, &n.Score, &n.Reasons,
-			&n.Data, &n.CreatedAt, &n.ReadAt)
-		return n, err
+	var (
+		n     StreamedNotification
+		txid  uint64
+		ended bool
+	)
+	n.RecipientRole, n.RecipientID = role, recipientID
+	_, err = pgx.ForEachRow(rows, []any{&n.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank, &n.Score,
+		&n.Reasons, &n.Data, &n.CreatedAt, &n.ReadAt, &txid, &ended}, func() error {
+		if heldBy == 0 && !ended {
+			heldBy = txid
+		}
+		if heldBy == 0 {
+			ns = append(ns, n)
+			n.Reasons, n.Data, n.ReadAt = nil, nil, nil
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("loading notifications for the live stream: %w", err)
+	}
+	return ns, heldBy, nil
 }
 
 // LatestSeq returns the seq of a recipient's latest notification (0 for none).

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -168,14 +169,18 @@ func nullable(s string) *string {
 }
 
 // AddNotifications records the notifications not yet given to their
-// recipients and returns those it added, with their ids.
+// recipients and returns those it added, with their ids. The inserts go in
+// one round trip, and so do the wake-ups: a demand notifies many producers
+// inside a transaction that holds back every service's outbox until it ends.
 func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notification) ([]Notification, error) {
-	var added []Notification
-	for _, n := range ns {
+	var b pgx.Batch
+	ids := make([]string, len(ns))
+	for i, n := range ns {
 		id, err := uuid.NewV7()
 		if err != nil {
 			return nil, err
 		}
+		ids[i] = id.String()
 		if n.Data == nil {
 			n.Data = map[string]any{}
 		}
@@ -183,30 +188,42 @@ func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notif
 		if n.Kind == "match" {
 			rankArg, scoreArg = n.Rank, n.Score
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO matching.notifications (id, recipient_role, recipient_id, kind, dedupe_key, title, body,
+		b.Queue(`INSERT INTO matching.notifications (id, recipient_role, recipient_id, kind, dedupe_key, title, body,
 				demand_id, product_id, rank, score, reasons, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
 			RETURNING created_at`, id, n.RecipientRole, n.RecipientID, n.Kind, n.DedupeKey, n.Title, n.Body,
-			nullable(n.DemandID), nullable(n.ProductID), rankArg, scoreArg, n.Reasons, n.Data).Scan(&n.CreatedAt)
+			nullable(n.DemandID), nullable(n.ProductID), rankArg, scoreArg, n.Reasons, n.Data)
+	}
+	results := tx.SendBatch(ctx, &b)
+	var added []Notification
+	for i, n := range ns {
+		err := results.QueryRow().Scan(&n.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue
 		}
 		if err != nil {
+			_ = results.Close()
 			return nil, fmt.Errorf("recording a notification for %s %s: %w", n.RecipientRole, n.RecipientID, err)
 		}
-		n.ID = id.String()
+		n.ID = ids[i]
+		if n.Data == nil {
+			n.Data = map[string]any{}
+		}
 		added = append(added, n)
 	}
+	if err := results.Close(); err != nil {
+		return nil, fmt.Errorf("recording notifications: %w", err)
+	}
 	// The live stream wakes on commit; the payload names whose stream.
-	notified := map[string]bool{}
+	var recipients []string
 	for _, n := range added {
-		key := n.RecipientRole + ":" + n.RecipientID
-		if notified[key] {
-			continue
+		if key := n.RecipientRole + ":" + n.RecipientID; !slices.Contains(recipients, key) {
+			recipients = append(recipients, key)
 		}
-		notified[key] = true
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotificationsChannel, key); err != nil {
+	}
+	if len(recipients) > 0 {
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, k) FROM unnest($2::text[]) k`, NotificationsChannel, recipients); err != nil {
 			return nil, fmt.Errorf("waking the live stream: %w", err)
 		}
 	}
