@@ -141,6 +141,26 @@ func TestReopenKeepsDocumentsAndCheckpoint(t *testing.T) {
 	require.Equal(t, []string{"HACCP", "VietGAP"}, hits[0].Certifications)
 }
 
+func TestIndexOfAnOlderMappingIsRebuiltFromTheStream(t *testing.T) {
+	dir := t.TempDir() + "/products.bleve"
+	idx, err := Open(dir)
+	require.NoError(t, err)
+	d := docs()[0]
+	require.NoError(t, idx.Apply(context.Background(), []search.Change{{Upsert: &d}}, 7))
+	require.NoError(t, idx.idx.SetInternal(mappingKey, []byte("1")))
+	require.NoError(t, idx.Close())
+
+	idx, err = Open(dir)
+	require.NoError(t, err)
+	defer idx.Close()
+	seq, err := idx.Sequence(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, seq, "a checkpoint of 0 makes the indexer replay the catalogue stream")
+	n, err := idx.Count(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, n)
+}
+
 func indexOf(s []string, v string) int {
 	for i, x := range s {
 		if x == v {
