@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +31,8 @@ func KeyOf(p domain.Product) ProductKey {
 type ImportTx interface {
 	ProducersByCode(ctx context.Context, codes []string) (map[string]domain.Producer, error)
 	ProductsByKey(ctx context.Context, keys []ProductKey) (map[ProductKey]domain.Product, error)
-	ProductsOf(ctx context.Context, producerID string) ([]domain.Product, error)
+	// ProductsOf returns the products of each producer.
+	ProductsOf(ctx context.Context, producerIDs []string) (map[string][]domain.Product, error)
 	Row(ctx context.Context, fn func() error) error
 	InsertProducer(ctx context.Context, p domain.Producer) error
 	UpdateProducer(ctx context.Context, p domain.Producer) error
@@ -99,12 +102,17 @@ func (c *Catalogue) Import(ctx context.Context, who auth.Principal, items []shee
 	}
 	for start := 0; start < len(good); start += step {
 		batch := good[start:min(start+step, len(good))]
+		// The repository may run the batch twice (see Repository.Import):
+		// only the run that succeeds is reported.
+		var results []RowResult
+		var rowIssues []sheet.Issue
 		err := c.repo.Import(ctx, dryRun, func(tx ImportTx) error {
-			results, rowIssues, err := c.importBatch(ctx, tx, batch)
-			rep.Results = append(rep.Results, results...)
-			rep.Issues = append(rep.Issues, rowIssues...)
+			var err error
+			results, rowIssues, err = c.importBatch(ctx, tx, batch)
 			return err
 		})
+		rep.Results = append(rep.Results, results...)
+		rep.Issues = append(rep.Issues, rowIssues...)
 		if err != nil {
 			return rep, err
 		}
@@ -182,12 +190,13 @@ func (c *Catalogue) importBatch(ctx context.Context, tx ImportTx, batch []sheet.
 		}
 		results = append(results, res)
 	}
-	for _, pr := range changedProducers {
-		prods, err := tx.ProductsOf(ctx, pr.ID)
-		if err != nil {
-			return results, issues, err
-		}
-		pe, err := producerChanged(ctx, pr, prods)
+	changed := slices.Sorted(maps.Keys(changedProducers))
+	prods, err := tx.ProductsOf(ctx, changed)
+	if err != nil {
+		return results, issues, err
+	}
+	for _, id := range changed {
+		pe, err := producerChanged(ctx, changedProducers[id], prods[id])
 		if err != nil {
 			return results, issues, err
 		}

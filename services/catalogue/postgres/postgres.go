@@ -55,7 +55,7 @@ func producerArgs(p domain.Producer) []any {
 		p.RegistrationCode, p.Address, p.Version, p.CreatedAt, p.UpdatedAt}
 }
 
-func insertProducer(ctx context.Context, tx pgx.Tx, p domain.Producer) error {
+func insertProducer(ctx context.Context, tx execer, p domain.Producer) error {
 	_, err := tx.Exec(ctx, `INSERT INTO catalogue.producers (`+producerColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, producerArgs(p)...)
 	switch {
@@ -69,7 +69,7 @@ func insertProducer(ctx context.Context, tx pgx.Tx, p domain.Producer) error {
 	return nil
 }
 
-func updateProducer(ctx context.Context, tx pgx.Tx, p domain.Producer) error {
+func updateProducer(ctx context.Context, tx execer, p domain.Producer) error {
 	_, err := tx.Exec(ctx, `UPDATE catalogue.producers SET name = $2, kind = $3, province = $4, legacy_province = $5,
 		legacy_district = $6, commune = $7, lat = $8, lon = $9, email = $10, registration_code = $11, address = $12,
 		version = $13, created_at = $14, updated_at = $15 WHERE id = $1`, producerArgs(p)...)

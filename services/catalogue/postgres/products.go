@@ -51,7 +51,7 @@ func productArgs(p domain.Product) []any {
 		p.CreatedAt, p.UpdatedAt}
 }
 
-func insertProduct(ctx context.Context, tx pgx.Tx, p domain.Product) error {
+func insertProduct(ctx context.Context, tx execer, p domain.Product) error {
 	_, err := tx.Exec(ctx, `INSERT INTO catalogue.products (`+productColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
 		productArgs(p)...)
@@ -66,7 +66,7 @@ func insertProduct(ctx context.Context, tx pgx.Tx, p domain.Product) error {
 	return nil
 }
 
-func updateProduct(ctx context.Context, tx pgx.Tx, p domain.Product) error {
+func updateProduct(ctx context.Context, tx execer, p domain.Product) error {
 	_, err := tx.Exec(ctx, `UPDATE catalogue.products SET producer_id = $2, name = $3, description = $4, "group" = $5,
 		category = $6, ocop_stars = $7, ocop_year = $8, ocop_certified_on = $9, ocop_expires_on = $10,
 		ocop_certificate_number = $11, ocop_issued_by = $12, certifications = $13, certification_codes = $14,
