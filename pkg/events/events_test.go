@@ -292,3 +292,57 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	}
 	require.LessOrEqual(t, events.Backoff(50), time.Minute)
 }
+
+// A running relay publishes rows held back behind an older transaction as
+// soon as that transaction ends: no NOTIFY comes then, and its poll here is
+// an hour away.
+func TestRunningRelayPublishesHeldBackRowsWhenOlderTransactionsEnd(t *testing.T) {
+	b := setup(t)
+	relay := events.NewRelay(b.pool, b.js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	slow, err := b.pool.Begin(context.Background())
+	require.NoError(t, err)
+	first := newEvent(t, "ocop.demand.demand.d9", "first")
+	require.NoError(t, b.outbox.Add(context.Background(), slow, first))
+	second := newEvent(t, "ocop.demand.demand.d9", "second")
+	b.commit(t, second)
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, slow.Commit(context.Background()))
+
+	msgs := readAll(t, b.js, "ocop.demand.demand.d9", 2)
+	require.Len(t, msgs, 2)
+	require.Equal(t, first.ID, msgs[0].Headers().Get("ce-id"))
+	require.Equal(t, second.ID, msgs[1].Headers().Get("ce-id"))
+}
+
+func TestHorizonTellsWhenOlderTransactionsHaveEnded(t *testing.T) {
+	b := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := events.NewHorizon(b.pool)
+	go h.Run(ctx)
+
+	older, err := b.pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = older.Rollback(ctx) }()
+	var olderID uint64
+	require.NoError(t, older.QueryRow(ctx, `SELECT pg_current_xact_id()::text::bigint`).Scan(&olderID))
+
+	ended, stop := h.Ended(olderID)
+	defer stop()
+	select {
+	case <-ended:
+		t.Fatal("the transaction is still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	require.NoError(t, older.Rollback(ctx))
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the horizon did not pass the ended transaction")
+	}
+}

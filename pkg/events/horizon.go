@@ -49,8 +49,12 @@ func (h *Horizon) Ended(txid uint64) (<-chan struct{}, func()) {
 	}
 }
 
-// Run follows the horizon while anyone waits, until ctx ends. A failed
-// look is retried at the next tick: waiters also have their own fallback.
+// horizonRetry is how long a Horizon waits after a failed look, so a
+// database that is down is not asked a thousand times a second; waiters
+// have their own slower fallback meanwhile.
+const horizonRetry = 100 * time.Millisecond
+
+// Run follows the horizon while anyone waits, until ctx ends.
 func (h *Horizon) Run(ctx context.Context) {
 	tick := time.NewTicker(horizonPoll)
 	defer tick.Stop()
@@ -67,16 +71,22 @@ func (h *Horizon) Run(ctx context.Context) {
 		}
 		var xmin uint64
 		err := h.pool.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&xmin)
-		if err == nil {
-			h.mu.Lock()
-			for ch, txid := range h.waiting {
-				if txid < xmin {
-					close(ch)
-					delete(h.waiting, ch)
-				}
+		if err != nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(horizonRetry):
 			}
-			h.mu.Unlock()
+			continue
 		}
+		h.mu.Lock()
+		for ch, txid := range h.waiting {
+			if txid < xmin {
+				close(ch)
+				delete(h.waiting, ch)
+			}
+		}
+		h.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return
