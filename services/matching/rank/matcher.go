@@ -5,6 +5,8 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/ocopvn/ocop/services/matching/lexicon"
 	"github.com/ocopvn/ocop/services/matching/search"
 )
@@ -52,10 +54,6 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 	in := Read(d)
 	q := Query(d, in, on)
 	q.ProductIDs = productIDs
-	hits, err := m.Index.Search(ctx, q)
-	if err != nil {
-		return nil, err
-	}
 	var kinds []string
 	for c, w := range in.Categories {
 		if w >= kindRetrieval {
@@ -68,18 +66,33 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 		places = append(places, o.Name)
 	}
 	// Products of the kinds named, and products from the places named, are
-	// fetched whatever their words: the text may not spell them.
+	// fetched whatever their words: the text may not spell them. The
+	// searches run at once (each takes milliseconds on a national
+	// catalogue) and are merged in this order.
+	queries := []search.Query{q}
 	for _, extra := range []search.Query{{Categories: kinds}, {Places: places}} {
 		if len(extra.Categories) == 0 && len(extra.Places) == 0 {
 			continue
 		}
 		more := q
 		more.Categories, more.Places, more.TextOptional = extra.Categories, extra.Places, true
-		found, err := m.Index.Search(ctx, more)
-		if err != nil {
-			return nil, err
-		}
-		hits = mergeHits(hits, found)
+		queries = append(queries, more)
+	}
+	found := make([][]search.Hit, len(queries))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, q := range queries {
+		g.Go(func() error {
+			var err error
+			found[i], err = m.Index.Search(gctx, q)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	hits := found[0]
+	for _, more := range found[1:] {
+		hits = mergeHits(hits, more)
 	}
 	ranker := m.Ranker
 	if m.History != nil && len(hits) > 0 {
@@ -87,9 +100,11 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 		for _, h := range hits {
 			ids = append(ids, h.ProducerID)
 		}
-		if ranker.History, err = m.History(ctx, ids); err != nil {
+		history, err := m.History(ctx, ids)
+		if err != nil {
 			return nil, err
 		}
+		ranker.History = history
 	}
 	return ranker.Rank(d, in, hits, on), nil
 }
