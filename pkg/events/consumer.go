@@ -224,7 +224,9 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 }
 
 // apply prepares the event, then runs its handler in a transaction with the
-// inbox insert; duplicate is true when the event was handled before.
+// inbox insert; duplicate is true when the event was handled before. A
+// redelivered event is prepared for nothing: that is rare, and knowing
+// first would take a transaction of its own for every event.
 func (c *Consumer) apply(ctx context.Context, m Message) (duplicate bool, err error) {
 	handler, err := c.prepare(ctx, m)
 	if err != nil {

@@ -120,17 +120,25 @@ func TestApplyUpdatesDeletesAndCheckpoints(t *testing.T) {
 	require.EqualValues(t, 43, seq)
 }
 
-func TestReopenKeepsDocumentsAndCheckpoint(t *testing.T) {
+// reopened indexes d at checkpoint 7, lets before change the index, closes
+// it and opens it again.
+func reopened(t *testing.T, d search.Document, before func(*Index)) *Index {
+	t.Helper()
 	dir := t.TempDir() + "/products.bleve"
 	idx, err := Open(dir)
 	require.NoError(t, err)
-	d := docs()[0]
 	require.NoError(t, idx.Apply(context.Background(), []search.Change{{Upsert: &d}}, 7))
+	before(idx)
 	require.NoError(t, idx.Close())
-
 	idx, err = Open(dir)
 	require.NoError(t, err)
-	defer idx.Close()
+	t.Cleanup(func() { _ = idx.Close() })
+	return idx
+}
+
+func TestReopenKeepsDocumentsAndCheckpoint(t *testing.T) {
+	d := docs()[0]
+	idx := reopened(t, d, func(*Index) {})
 	seq, err := idx.Sequence(context.Background())
 	require.NoError(t, err)
 	require.EqualValues(t, 7, seq)
@@ -142,17 +150,9 @@ func TestReopenKeepsDocumentsAndCheckpoint(t *testing.T) {
 }
 
 func TestIndexOfAnOlderMappingIsRebuiltFromTheStream(t *testing.T) {
-	dir := t.TempDir() + "/products.bleve"
-	idx, err := Open(dir)
-	require.NoError(t, err)
-	d := docs()[0]
-	require.NoError(t, idx.Apply(context.Background(), []search.Change{{Upsert: &d}}, 7))
-	require.NoError(t, idx.idx.SetInternal(mappingKey, []byte("1")))
-	require.NoError(t, idx.Close())
-
-	idx, err = Open(dir)
-	require.NoError(t, err)
-	defer idx.Close()
+	idx := reopened(t, docs()[0], func(idx *Index) {
+		require.NoError(t, idx.idx.SetInternal(mappingKey, []byte("1")))
+	})
 	seq, err := idx.Sequence(context.Background())
 	require.NoError(t, err)
 	require.Zero(t, seq, "a checkpoint of 0 makes the indexer replay the catalogue stream")
