@@ -327,14 +327,18 @@ func (i *Index) Search(ctx context.Context, q search.Query) ([]search.Hit, error
 	if err != nil {
 		return nil, err
 	}
-	steps := candidateSteps(q, terms, freq)
+	products, err := i.idx.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("reading the index: %w", err)
+	}
+	steps := candidateSteps(q, terms, freq, products)
 	var found []search.Hit
 	seen := map[string]bool{}
 	for _, s := range steps {
 		if s.onlyIfNothing && len(found) > 0 {
 			break
 		}
-		hits, err := i.run(ctx, buildQuery(q, terms, freq, s), q.ValidOn, limit)
+		hits, err := i.runStep(ctx, q, terms, freq, s, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -359,37 +363,102 @@ type step struct {
 	// anyWord picks products with any of the words or phrases, and
 	// onlyIfNothing runs the step only when the steps before found nothing.
 	anyWord, onlyIfNothing bool
+	// most is the most products the step can find: the driver's words'
+	// product counts, or the whole catalogue.
+	most uint64
 }
 
-func candidateSteps(q search.Query, terms search.QueryTerms, freq map[string]uint64) []step {
+func candidateSteps(q search.Query, terms search.QueryTerms, freq map[string]uint64, products uint64) []step {
 	if len(terms.Words) == 0 {
-		return []step{{}}
+		return []step{{most: products}}
 	}
 	var rare, common []query.Query
+	var inRare, inAny uint64
+	inCommon := products
 	for _, w := range uniq(terms.Words) {
-		switch f := freq[w]; {
+		f := freq[w]
+		inAny += f
+		switch {
 		case f > commonWord:
 			common = append(common, fieldTerm(w, fieldText))
+			inCommon = min(inCommon, f)
 		case f > 0:
 			rare = append(rare, fieldTerm(w, fieldText))
+			inRare += f
 		case search.Typos(w) > 0:
 			rare = append(rare, fuzzy(w, fieldText, search.Typos(w)))
+			// The words a typo allowance reaches are rare too.
+			inRare += commonWord
 		}
 	}
 	var steps []step
 	if len(rare) > 0 {
-		steps = append(steps, step{driver: bleve.NewDisjunctionQuery(rare...)})
+		steps = append(steps, step{driver: bleve.NewDisjunctionQuery(rare...), most: min(inRare, products)})
 	}
 	if len(common) > 0 {
-		steps = append(steps, step{driver: bleve.NewConjunctionQuery(common...)})
+		steps = append(steps, step{driver: bleve.NewConjunctionQuery(common...), most: inCommon})
 	}
 	if q.TextOptional {
-		return append(steps, step{})
+		return append(steps, step{most: products})
 	}
 	if len(steps) == 0 || len(common) > 1 {
-		steps = append(steps, step{anyWord: true, onlyIfNothing: len(steps) > 0})
+		steps = append(steps, step{anyWord: true, onlyIfNothing: len(steps) > 0, most: products})
 	}
 	return steps
+}
+
+// shortlistFactor sets how many candidates a wide step keeps for full
+// scoring: this many times the hits wanted. A step is wide when it may find
+// more than wideStep products, which a province's catalogue never holds.
+const (
+	shortlistFactor = 2
+	wideStep        = 1000
+)
+
+// runStep finds a step's best hits. A wide step is scored in two passes:
+// every candidate by its name's words alone, then the best of them by every
+// clause. Scoring each of thousands
+// of candidates by some twenty clauses is most of a search's cost on a
+// national catalogue, and a product whose name lacks the words seldom
+// belongs among the best. Where the shortlist holds every candidate, the
+// answer is what one pass gives.
+func (i *Index) runStep(ctx context.Context, q search.Query, terms search.QueryTerms, freq map[string]uint64, s step, limit int) ([]search.Hit, error) {
+	full := buildQuery(q, terms, freq, s)
+	shortlist := shortlistFactor * limit
+	if len(terms.Words) == 0 || s.most <= uint64(max(shortlist, wideStep)) {
+		return i.run(ctx, full, q.ValidOn, limit)
+	}
+	ids, total, err := i.ids(ctx, buildShortlistQuery(q, terms, freq, s), shortlist)
+	if err != nil {
+		return nil, err
+	}
+	if total <= uint64(shortlist) {
+		return i.run(ctx, full, q.ValidOn, limit)
+	}
+	// The shortlisted products lie among the query's own (a fair's
+	// exhibits, when it names them), and the query is otherwise the same,
+	// so each is scored as one pass would score it.
+	shortlisted := q
+	shortlisted.ProductIDs = ids
+	hits, err := i.run(ctx, buildQuery(shortlisted, terms, freq, s), q.ValidOn, limit)
+	if err != nil || len(hits) == limit {
+		return hits, err
+	}
+	// Lapsed ratings crowded the shortlist: score every candidate.
+	return i.run(ctx, full, q.ValidOn, limit)
+}
+
+// ids returns the ids of a query's best size hits and how many it matched.
+func (i *Index) ids(ctx context.Context, query query.Query, size int) ([]string, uint64, error) {
+	res, err := i.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(query, size, 0, false))
+	if err != nil {
+		return nil, 0, fmt.Errorf("searching the index: %w", err)
+	}
+	ids := make([]string, len(res.Hits))
+	for k, h := range res.Hits {
+		ids[k] = h.ID
+	}
+	return ids, res.Total, nil
 }
 
 // frequencies counts the products each word is in.
@@ -484,6 +553,49 @@ var fuzzyFields = []struct {
 // buildQuery is the engine query of one candidate step: the filters and the
 // step's driver decide what is found (at no weight), the text how well.
 func buildQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64, s step) query.Query {
+	must := filters(q, s)
+	should := scoring(terms, freq)
+	if len(should) == 0 {
+		must = append(must, bleve.NewMatchAllQuery())
+		return bleve.NewConjunctionQuery(must...)
+	}
+	b := bleve.NewBooleanQuery()
+	if len(must) > 0 {
+		b.AddMust(must...)
+	}
+	b.AddShould(should...)
+	if s.anyWord {
+		b.SetMinShould(1)
+	}
+	return b
+}
+
+// buildShortlistQuery finds what buildQuery finds, scored by the words in
+// a product's name alone.
+func buildShortlistQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64, s step) query.Query {
+	if s.anyWord {
+		var any []query.Query
+		for _, w := range uniq(terms.Words) {
+			if n := search.Typos(w); n > 0 && freq[w] == 0 {
+				any = append(any, fuzzy(w, fieldText, n))
+			} else {
+				any = append(any, fieldTerm(w, fieldText))
+			}
+		}
+		s.driver = bleve.NewDisjunctionQuery(any...)
+	}
+	b := bleve.NewBooleanQuery()
+	if must := filters(q, s); len(must) > 0 {
+		b.AddMust(must...)
+	}
+	for _, w := range uniq(terms.Words) {
+		b.AddShould(fieldTerm(w, fieldName))
+	}
+	return b
+}
+
+// filters are the clauses that decide what a step finds, the driver among them.
+func filters(q search.Query, s step) []query.Query {
 	var must []query.Query
 	// filter adds a clause that decides what is found but not how well: a
 	// zero boost keeps a rare category's term score out of text relevance.
@@ -523,20 +635,7 @@ func buildQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64,
 	if s.driver != nil {
 		filter(s.driver)
 	}
-	should := scoring(terms, freq)
-	if len(should) == 0 {
-		must = append(must, bleve.NewMatchAllQuery())
-		return bleve.NewConjunctionQuery(must...)
-	}
-	b := bleve.NewBooleanQuery()
-	if len(must) > 0 {
-		b.AddMust(must...)
-	}
-	b.AddShould(should...)
-	if s.anyWord {
-		b.SetMinShould(1)
-	}
-	return b
+	return must
 }
 
 // scoring is the clauses that say how well a product fits the text. Typos

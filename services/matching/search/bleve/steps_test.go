@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -51,18 +52,76 @@ func TestCommonWordsFindProductsOnlyTogether(t *testing.T) {
 func TestCandidateSteps(t *testing.T) {
 	terms := search.Terms("hộp quà mứt gừng", nil)
 	freq := map[string]uint64{"hop": 5000, "qua": 4000, "mut": 30, "gung": 0}
-	steps := candidateSteps(search.Query{}, terms, freq)
+	steps := candidateSteps(search.Query{}, terms, freq, 90000)
 	require.Len(t, steps, 3)
 	require.NotNil(t, steps[0].driver, "rare words first")
+	require.Equal(t, uint64(30), steps[0].most, "no more than the rare words' products")
 	require.NotNil(t, steps[1].driver, "then the common words together")
+	require.Equal(t, uint64(4000), steps[1].most, "together, no more than the rarer of them")
 	require.True(t, steps[2].anyWord && steps[2].onlyIfNothing, "then any word, only when nothing was found")
 
-	steps = candidateSteps(search.Query{TextOptional: true}, terms, freq)
+	steps = candidateSteps(search.Query{TextOptional: true}, terms, freq, 90000)
 	require.Len(t, steps, 3)
 	require.Nil(t, steps[2].driver, "the filters alone last")
 	require.False(t, steps[2].anyWord)
+	require.Equal(t, uint64(90000), steps[2].most)
 
 	small := map[string]uint64{"hop": 50, "qua": 40, "mut": 30, "gung": 20}
-	require.Len(t, candidateSteps(search.Query{}, terms, small), 1, "a small catalogue: one any-word step")
-	require.Len(t, candidateSteps(search.Query{}, search.Terms("", nil), small), 1)
+	require.Len(t, candidateSteps(search.Query{}, terms, small, 400), 1, "a small catalogue: one any-word step")
+	require.Len(t, candidateSteps(search.Query{}, search.Terms("", nil), small, 400), 1)
+}
+
+// A step with more candidates than its shortlist scores them by their
+// names' words first, then the shortlist by every clause; lapsed ratings
+// filling the shortlist do not hide valid products.
+func TestWideStepsScoreTheirShortlistByEveryClause(t *testing.T) {
+	idx, err := OpenTemporary()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	var changes []search.Change
+	add := func(id, name, description, expires string) {
+		changes = append(changes, search.Change{Upsert: &search.Document{ID: id, Name: name, Description: description,
+			Group: "thuc_pham", ExpiresOn: expires}})
+	}
+	for i := range commonWord + 1 {
+		add(fmt.Sprintf("box-%d", i), "Hộp gỗ", "", "2030-01-01")
+		add(fmt.Sprintf("gift-%d", i), "Quà lưu niệm", "", "2030-01-01")
+		add(fmt.Sprintf("cake-%d", i), "Bánh cốm", "đóng hộp làm quà", "2030-01-01")
+	}
+	var valid []string
+	for i := range 3 * shortlistFactor * 20 {
+		add(fmt.Sprintf("lapsed-%d", i), "Hộp quà", "", "2020-01-01")
+	}
+	for i := range 20 {
+		valid = append(valid, fmt.Sprintf("tet-%d", i))
+		add(valid[i], "Hộp quà Tết", "", "2030-01-01")
+	}
+	require.NoError(t, idx.Apply(context.Background(), changes, 1))
+	ctx := context.Background()
+
+	q := search.Query{Text: "hộp quà", Limit: 20}
+	terms := search.Terms(q.Text, nil)
+	freq, err := idx.frequencies(ctx, terms.Words)
+	require.NoError(t, err)
+	steps := candidateSteps(q, terms, freq, uint64(len(changes)))
+	require.Greater(t, steps[0].most, uint64(shortlistFactor*q.Limit), "the step is wide")
+	scores := func(hits []search.Hit) []float64 {
+		var s []float64
+		for _, h := range hits {
+			s = append(s, h.Score)
+		}
+		return s
+	}
+
+	hits, err := idx.Search(ctx, q)
+	require.NoError(t, err)
+	onePass, err := idx.run(ctx, buildQuery(q, terms, freq, steps[0]), q.ValidOn, q.Limit)
+	require.NoError(t, err)
+	require.Equal(t, scores(onePass), scores(hits), "the scores one pass over every candidate gives")
+	require.Contains(t, hits[0].ID, "lapsed-", "the shortest name first, when validity is not asked")
+
+	q.ValidOn = time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	hits, err = idx.Search(ctx, q)
+	require.NoError(t, err)
+	require.ElementsMatch(t, valid, ids(hits), "the shortlist held only lapsed ratings: every candidate is scored")
 }
