@@ -12,8 +12,14 @@ import (
 )
 
 // candidates is how many hits ranking re-orders: enough that a product the
-// engine scores modestly but that fits every constraint is still seen.
-const candidates = 200
+// engine scores modestly but that fits every constraint is still seen (on
+// the judged demands, 100 rank as well as 200, and 50 worse). Products
+// fetched for their kind or place alone need fewer: the words' hits already
+// hold the best of them.
+const (
+	candidates     = 100
+	kindCandidates = candidates / 2
+)
 
 // kindRetrieval is the least weight a named kind needs for its products to
 // be fetched whatever their words: "minibar items … green tea, a savoury
@@ -76,6 +82,7 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 		}
 		more := q
 		more.Categories, more.Places, more.TextOptional = extra.Categories, extra.Places, true
+		more.Limit = kindCandidates
 		queries = append(queries, more)
 	}
 	found := make([][]search.Hit, len(queries))
