@@ -29,10 +29,20 @@ type pack struct {
 	inner string
 }
 
+// packUnits are the units a pack size can be stated for, as packPattern
+// spells them.
+var packUnits = map[string]bool{"thung": true, "hop": true, "bao": true, "goi": true, "chai": true, "hu": true, "tui": true}
+
 // packOf reads the pack size a product's name states for its own unit.
+// Ranking asks it of every candidate, so a unit no pack is sold in, or a
+// name without a number, is answered before the pattern runs.
 func packOf(p search.Document) (pack, bool) {
+	unit := ocop.Fold(p.Unit)
+	if !packUnits[unit] || !strings.ContainsAny(p.Name, "0123456789") {
+		return pack{}, false
+	}
 	m := packPattern.FindStringSubmatch(ocop.Fold(p.Name))
-	if m == nil || m[1] != ocop.Fold(p.Unit) {
+	if m == nil || m[1] != unit {
 		return pack{}, false
 	}
 	n, err := strconv.ParseFloat(strings.ReplaceAll(m[2], ",", "."), 64)
