@@ -416,11 +416,10 @@ const (
 )
 
 // runStep finds a step's best hits. A wide step is scored in two passes:
-// every candidate by its name's words alone, then the best of them by every
-// clause. Scoring each of thousands
-// of candidates by some twenty clauses is most of a search's cost on a
-// national catalogue, and a product whose name lacks the words seldom
-// belongs among the best. Where the shortlist holds every candidate, the
+// every candidate by its name alone, then the best of them by every clause.
+// Scoring each of thousands of candidates by some twenty clauses is most of
+// a search's cost on a national catalogue, and a product whose name lacks
+// the words seldom belongs among the best. Where the shortlist holds every candidate, the
 // answer is what one pass gives.
 func (i *Index) runStep(ctx context.Context, q search.Query, terms search.QueryTerms, freq map[string]uint64, s step, limit int) ([]search.Hit, error) {
 	full := buildQuery(q, terms, freq, s)
@@ -570,8 +569,8 @@ func buildQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64,
 	return b
 }
 
-// buildShortlistQuery finds what buildQuery finds, scored by the words in
-// a product's name alone.
+// buildShortlistQuery finds what buildQuery finds, scored by the words,
+// neighbouring pairs and numbers in a product's name alone.
 func buildShortlistQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64, s step) query.Query {
 	if s.anyWord {
 		var any []query.Query
@@ -590,6 +589,19 @@ func buildShortlistQuery(q search.Query, terms search.QueryTerms, freq map[strin
 	}
 	for _, w := range uniq(terms.Words) {
 		b.AddShould(fieldTerm(w, fieldName))
+	}
+	for _, pair := range terms.Phrases {
+		b.AddShould(fieldTerm(pair, fieldNamePairs))
+	}
+	// A number typed with the name ("ST25", "hộp 12") is left out of the
+	// words but tells apart products of one name; the full scoring weighs
+	// it among the exact spellings.
+	if terms.Exact != "" {
+		for _, w := range search.Words(terms.Exact) {
+			if strings.ContainsAny(w, "0123456789") {
+				b.AddShould(fieldTerm(w, fieldNameExact))
+			}
+		}
 	}
 	return b
 }

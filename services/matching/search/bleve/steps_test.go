@@ -94,7 +94,7 @@ func TestWideStepsScoreTheirShortlistByEveryClause(t *testing.T) {
 	}
 	for i := range 20 {
 		valid = append(valid, fmt.Sprintf("tet-%d", i))
-		add(valid[i], "Hộp quà Tết", "", "2030-01-01")
+		add(valid[i], fmt.Sprintf("Hộp quà %d", i), "", "2030-01-01")
 	}
 	require.NoError(t, idx.Apply(context.Background(), changes, 1))
 	ctx := context.Background()
@@ -124,4 +124,9 @@ func TestWideStepsScoreTheirShortlistByEveryClause(t *testing.T) {
 	hits, err = idx.Search(ctx, q)
 	require.NoError(t, err)
 	require.ElementsMatch(t, valid, ids(hits), "the shortlist held only lapsed ratings: every candidate is scored")
+
+	q.Text, q.Limit, q.ValidOn = "Hộp quà 7", 1, time.Time{}
+	hits, err = idx.Search(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, []string{"tet-7"}, ids(hits), "a number typed with the name tells products of one name apart")
 }
