@@ -52,10 +52,15 @@ type Preparer func(ctx context.Context, m Message) (Handler, error)
 // ConsumerSpec names a durable consumer. Durable names are part of the
 // deployed state and are never renamed.
 type ConsumerSpec struct {
-	Stream     string
-	Durable    string
-	Subjects   []string
-	Workers    int           // concurrent handlers, default 1
+	Stream   string
+	Durable  string
+	Subjects []string
+	Workers  int // concurrent handlers, default 1
+	// Batch is the most events one transaction handles, taken from those
+	// already waiting (default 1). A catalogue import fans out one event per
+	// product to every service that keeps products; a transaction each
+	// makes them take in a national catalogue minutes after it is searchable.
+	Batch      int
 	MaxDeliver int           // deliveries before dead-lettering, default 10
 	AckWait    time.Duration // default 30s
 }
@@ -89,6 +94,9 @@ func NewPreparedConsumer(js jetstream.JetStream, pool *pgxpool.Pool, schema stri
 	}
 	if spec.AckWait <= 0 {
 		spec.AckWait = 30 * time.Second
+	}
+	if spec.Batch <= 0 {
+		spec.Batch = 1
 	}
 	c := &Consumer{
 		js: js, pool: pool, spec: spec, prepare: prepare,
@@ -145,7 +153,7 @@ func (c *Consumer) runOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(max(2*c.spec.Workers, 16)))
+	iter, err := cons.Messages(jetstream.PullMaxMessages(max(2*c.spec.Workers, 16, 2*c.spec.Batch)))
 	if err != nil {
 		return fmt.Errorf("subscribing %s: %w", c.spec.Durable, err)
 	}
@@ -162,7 +170,7 @@ func (c *Consumer) runOnce(ctx context.Context) error {
 
 	// Handlers run on a context that outlives ctx by a grace period, so a
 	// drain finishes the messages already in hand.
-	work := make(chan jetstream.Msg)
+	work := make(chan jetstream.Msg, c.spec.Batch-1)
 	var wg sync.WaitGroup
 	handlerCtx := context.WithoutCancel(ctx)
 	for range c.spec.Workers {
@@ -170,7 +178,7 @@ func (c *Consumer) runOnce(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for msg := range work {
-				c.process(handlerCtx, msg)
+				c.processBatch(handlerCtx, waiting(work, msg, c.spec.Batch))
 			}
 		}()
 	}
@@ -223,6 +231,103 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 	}
 }
 
+// waiting returns first and the messages already waiting behind it, up to
+// n in all; it never waits for more, so a lone event is not delayed.
+func waiting(work <-chan jetstream.Msg, first jetstream.Msg, n int) []jetstream.Msg {
+	batch := []jetstream.Msg{first}
+	for len(batch) < n {
+		select {
+		case msg, ok := <-work:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, msg)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// processBatch handles msgs in one transaction and acks them after it
+// commits. When any of them fails, the transaction is rolled back and each
+// is handled on its own, so only the failing one is retried or dead-lettered.
+func (c *Consumer) processBatch(ctx context.Context, msgs []jetstream.Msg) {
+	if len(msgs) == 1 {
+		c.process(ctx, msgs[0])
+		return
+	}
+	type prepared struct {
+		ctx     context.Context
+		m       Message
+		handler Handler
+	}
+	bctx, cancel := context.WithTimeout(ctx, c.spec.AckWait)
+	defer cancel()
+	batch := make([]prepared, 0, len(msgs))
+	for _, msg := range msgs {
+		m, err := FromMsg(msg)
+		if err != nil {
+			c.oneByOne(ctx, msgs)
+			return
+		}
+		trace := m.Trace()
+		log := c.log.With(zap.String("event_id", m.ID), zap.String("event_type", m.Type), zap.String("trace_id", trace.TraceID))
+		hctx := tracing.With(logging.WithLogger(bctx, log), trace)
+		handler, err := c.prepare(hctx, m)
+		if err != nil {
+			c.oneByOne(ctx, msgs)
+			return
+		}
+		batch = append(batch, prepared{ctx: hctx, m: m, handler: handler})
+	}
+	duplicates := 0
+	err := pgx.BeginFunc(bctx, c.pool, func(tx pgx.Tx) error {
+		for _, e := range batch {
+			duplicate, err := c.record(e.ctx, tx, e.m)
+			if err != nil {
+				return err
+			}
+			if duplicate {
+				duplicates++
+				continue
+			}
+			if err := e.handler(e.ctx, tx, e.m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		c.log.Info("a batch of events failed; handling them one by one", zap.Int("events", len(msgs)), zap.Error(err))
+		c.oneByOne(ctx, msgs)
+		return
+	}
+	for _, msg := range msgs {
+		if err := msg.Ack(); err != nil {
+			c.log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
+		}
+	}
+	c.handled.WithLabelValues("ok").Add(float64(len(msgs) - duplicates))
+	c.handled.WithLabelValues("duplicate").Add(float64(duplicates))
+}
+
+func (c *Consumer) oneByOne(ctx context.Context, msgs []jetstream.Msg) {
+	for _, msg := range msgs {
+		c.process(ctx, msg)
+	}
+}
+
+// record adds the event to the inbox in tx; duplicate is true when it was
+// handled before.
+func (c *Consumer) record(ctx context.Context, tx pgx.Tx, m Message) (duplicate bool, err error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO `+c.inbox+` (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, c.spec.Durable, m.ID)
+	if err != nil {
+		return false, fmt.Errorf("recording event in inbox: %w", err)
+	}
+	return tag.RowsAffected() == 0, nil
+}
+
 // apply prepares the event, then runs its handler in a transaction with the
 // inbox insert; duplicate is true when the event was handled before. A
 // redelivered event is prepared for nothing: that is rare, and knowing
@@ -233,13 +338,8 @@ func (c *Consumer) apply(ctx context.Context, m Message) (duplicate bool, err er
 		return false, err
 	}
 	err = pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO `+c.inbox+` (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, c.spec.Durable, m.ID)
-		if err != nil {
-			return fmt.Errorf("recording event in inbox: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			duplicate = true
-			return nil
+		if duplicate, err = c.record(ctx, tx, m); err != nil || duplicate {
+			return err
 		}
 		return handler(ctx, tx, m)
 	})

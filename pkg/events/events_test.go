@@ -221,6 +221,69 @@ func TestConsumerHandlesEachEventOnceAndRetriesTransientFailures(t *testing.T) {
 	require.NoError(t, <-done)
 }
 
+// Events already waiting are handled many to a transaction; one that fails
+// sends its batch back to one-at-a-time handling, so the rest still apply
+// once and only it is dead-lettered.
+func TestConsumerBatchesWaitingEventsAndIsolatesAFailingOne(t *testing.T) {
+	b := setup(t)
+	handler := func(ctx context.Context, tx pgx.Tx, m events.Message) error {
+		var v wrapperspb.StringValue
+		if err := m.Decode(&v); err != nil {
+			return err
+		}
+		if v.Value == "poison" {
+			return events.Permanent(errors.New("product references an unknown category"))
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO svc.effects (value) VALUES ($1)`, v.Value)
+		return err
+	}
+	var evs []events.Event
+	for i := range 300 {
+		value := fmt.Sprintf("product-%d", i)
+		if i == 150 {
+			value = "poison"
+		}
+		evs = append(evs, newEvent(t, fmt.Sprintf("ocop.demand.product.p%d", i), value))
+	}
+	b.commit(t, evs...)
+	b.flush(t, len(evs))
+	replay := nats.NewMsg(evs[7].Subject)
+	replay.Data = evs[7].Data
+	replay.Header.Set("ce-id", evs[7].ID)
+	replay.Header.Set("ce-type", evs[7].Type)
+	_, err := b.js.PublishMsg(context.Background(), replay, jetstream.WithMsgID("replay-"+evs[7].ID))
+	require.NoError(t, err)
+
+	cons := events.NewConsumer(b.js, b.pool, schema, events.ConsumerSpec{
+		Stream: events.StreamDemand, Durable: "test-batches", Subjects: []string{"ocop.demand.>"}, Batch: 50,
+	}, handler, testkit.Logger(t), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cons.Run(ctx) }()
+
+	count := func(sql string) int {
+		var n int
+		require.NoError(t, b.pool.QueryRow(context.Background(), sql).Scan(&n))
+		return n
+	}
+	testkit.Eventually(t, 20*time.Second, "every good event applied", func() bool {
+		return count(`SELECT count(*) FROM svc.effects`) == len(evs)-1
+	})
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	dl, err := b.js.OrderedConsumer(dctx, events.StreamDeadLetter, jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	msg, err := dl.Next(jetstream.FetchMaxWait(10 * time.Second))
+	require.NoError(t, err)
+	require.Equal(t, evs[150].ID, msg.Headers().Get("ce-id"))
+	time.Sleep(300 * time.Millisecond)
+	require.Equal(t, len(evs)-1, count(`SELECT count(DISTINCT value) FROM svc.effects`), "each once, the replay refused")
+	require.Equal(t, len(evs)-1, count(`SELECT count(*) FROM svc.effects`))
+	require.Less(t, count(`SELECT count(DISTINCT xmin::text) FROM svc.effects`), (len(evs)-1)/5, "many events to a transaction")
+	cancel()
+	require.NoError(t, <-done)
+}
+
 func TestConsumerDeadLettersPoisonEvents(t *testing.T) {
 	b := setup(t)
 	handler := func(ctx context.Context, tx pgx.Tx, m events.Message) error {
