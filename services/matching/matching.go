@@ -174,7 +174,7 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 		demands: events.NewPreparedConsumer(deps.JS, deps.Pool, Name, consumers.DemandSpec, consumers.DemandPreparer(uc), deps.Log, deps.Metrics),
 		ratings: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.RatingsSpec, consumers.RatingsHandler(uc), deps.Log, deps.Metrics),
 		fairs:   events.NewConsumer(deps.JS, deps.Pool, Name, consumers.FairsSpec, consumers.FairsHandler(uc), deps.Log, deps.Metrics),
-		products: events.NewConsumer(deps.JS, deps.Pool, Name, consumers.ProductsSpec, consumers.ProductsHandler(uc, index),
+		products: events.NewPreparedConsumer(deps.JS, deps.Pool, Name, consumers.ProductsSpec, consumers.ProductsPreparer(uc, index),
 			deps.Log, deps.Metrics),
 		relay: events.NewRelay(deps.Pool, deps.JS, Name, deps.Log, deps.Metrics, events.RelayOptions{}),
 		api:   httpapi.New(uc, hub),

@@ -24,6 +24,7 @@ var ProductsSpec = events.ConsumerSpec{
 	Durable:  "fairs-products",
 	Subjects: []string{"ocop.catalogue.product.>"},
 	Workers:  2,
+	Batch:    100,
 }
 
 // ProductsHandler keeps each product's latest state.

@@ -16,40 +16,56 @@ import (
 	"github.com/ocopvn/ocop/services/matching/search"
 )
 
-// ProductChanged matches a new or changed product against the open demands
-// posted before the change: where it now earns its producer a place among
-// the producers a demand notifies, that producer is told, and so is the
-// buyer, of a new fitting supplier. Demands the product cannot fit (another
-// group, too few stars, a kind the buyer did not name) are skipped without
-// searching.
-func (m *Matching) ProductChanged(ctx context.Context, tx pgx.Tx, p search.Document, changedAt time.Time) error {
+// ProductMatch is an open demand among whose picks a changed product now
+// ranks, with the demand's whole ranking.
+type ProductMatch struct {
+	demand  postgres.Demand
+	matches []rank.Match
+	pick    rank.Match
+}
+
+// MatchProduct matches a new or changed product against the open demands
+// posted before the change and returns those it now earns its producer a
+// place in. Demands the product cannot fit (another group, too few stars,
+// a kind the buyer did not name) are skipped without searching. It only
+// reads, and runs before the transaction that tells anyone (see
+// events.Preparer).
+func (m *Matching) MatchProduct(ctx context.Context, p search.Document, changedAt time.Time) ([]ProductMatch, error) {
 	demands, err := m.repo.OpenDemands(ctx, changedAt)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	today := ocop.Today(m.now())
+	var found []ProductMatch
 	for _, d := range demands {
 		if !rank.Eligible(d.Demand, p, today) || !m.namesKindOf(d, p) {
 			continue
 		}
 		matches, err := m.matcher.Match(ctx, d.Demand, today)
 		if err != nil {
-			return fmt.Errorf("matching demand %s against product %s: %w", d.ID, p.ID, err)
+			return nil, fmt.Errorf("matching demand %s against product %s: %w", d.ID, p.ID, err)
 		}
 		picks, err := m.pick(ctx, matches)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		i := slices.IndexFunc(picks, func(mt rank.Match) bool { return mt.ProductID == p.ID })
-		if i < 0 {
-			continue
+		if i := slices.IndexFunc(picks, func(mt rank.Match) bool { return mt.ProductID == p.ID }); i >= 0 {
+			found = append(found, ProductMatch{demand: d, matches: matches, pick: picks[i]})
 		}
-		added, err := m.tell(ctx, tx, d, matches)
+	}
+	return found, nil
+}
+
+// ProductMatched tells, in tx, the producer of product p of each demand it
+// was found among the picks of, and the buyer of a new fitting supplier.
+func (m *Matching) ProductMatched(ctx context.Context, tx pgx.Tx, p search.Document, found []ProductMatch) error {
+	for _, f := range found {
+		added, err := m.tell(ctx, tx, f.demand, f.matches)
 		if err != nil {
 			return err
 		}
 		if slices.ContainsFunc(added, func(n postgres.Notification) bool { return n.ProductID == p.ID }) {
-			if _, err := m.add(ctx, tx, []postgres.Notification{newSupplierNotification(d, picks[i])}); err != nil {
+			if _, err := m.add(ctx, tx, []postgres.Notification{newSupplierNotification(f.demand, f.pick)}); err != nil {
 				return err
 			}
 		}

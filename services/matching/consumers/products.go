@@ -19,29 +19,41 @@ var ProductsSpec = events.ConsumerSpec{
 	Stream:   events.StreamCatalogue,
 	Durable:  "matching-products",
 	Subjects: []string{"ocop.catalogue.product.>"},
+	Batch:    100,
 }
 
 // indexWait is how long a product's matching waits for the index to hold
 // it before the event is retried.
 const indexWait = 10 * time.Second
 
-// ProductsHandler matches each product change against the open demands
-// once the search index holds the change.
-func ProductsHandler(m *app.Matching, index search.Index) events.Handler {
-	return func(ctx context.Context, tx pgx.Tx, msg events.Message) error {
+// ProductsPreparer matches each product change against the open demands
+// once the search index holds the change; the waiting and searching happen
+// before the transaction that tells the producers.
+func ProductsPreparer(m *app.Matching, index search.Index) events.Preparer {
+	return func(ctx context.Context, msg events.Message) (events.Handler, error) {
 		var ev cataloguev1.ProductChanged
 		if err := msg.Decode(&ev); err != nil {
-			return err
+			return nil, err
 		}
 		if ev.GetProduct().GetWithdrawn() {
-			return nil
+			return nothing, nil
 		}
 		if err := waitForIndex(ctx, index, msg.StreamSequence); err != nil {
-			return err
+			return nil, err
 		}
-		return m.ProductChanged(ctx, tx, DocumentFrom(&ev), msg.Time)
+		p := DocumentFrom(&ev)
+		found, err := m.MatchProduct(ctx, p, msg.Time)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, tx pgx.Tx, _ events.Message) error {
+			return m.ProductMatched(ctx, tx, p, found)
+		}, nil
 	}
 }
+
+// nothing is the handler of an event that changes nothing here.
+func nothing(context.Context, pgx.Tx, events.Message) error { return nil }
 
 // waitForIndex waits until the index has applied the catalogue stream up to seq.
 func waitForIndex(ctx context.Context, index search.Index, seq uint64) error {
