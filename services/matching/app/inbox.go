@@ -23,8 +23,8 @@ type Inbox interface {
 	SavePreferences(ctx context.Context, role, id string, p delivery.Preferences) error
 	MarkRead(ctx context.Context, role, recipientID, id string) error
 	MarkAllRead(ctx context.Context, role, recipientID string) (int64, error)
-	NotificationsAfter(ctx context.Context, role, recipientID string, seq int64, limit int) ([]postgres.StreamedNotification, uint64, error)
-	LatestSeq(ctx context.Context, role, recipientID string) (int64, error)
+	NotificationsAfter(ctx context.Context, role, recipientID string, after postgres.StreamCursor, limit int) ([]postgres.StreamedNotification, uint64, error)
+	StreamStart(ctx context.Context, role, recipientID string) (postgres.StreamCursor, error)
 	AddWebhook(ctx context.Context, w postgres.Webhook) (postgres.Webhook, error)
 	Webhooks(ctx context.Context, role, ownerID string) ([]postgres.Webhook, error)
 	OwnWebhook(ctx context.Context, role, ownerID, id string) (postgres.Webhook, error)
@@ -92,19 +92,19 @@ func (c *InboxCases) MarkAllRead(ctx context.Context, who auth.Principal) (int64
 // StreamPage is how many notifications the live stream reads at once.
 const StreamPage = 100
 
-// After returns the caller's notifications after seq, for the live stream,
-// and the transaction holding back the next one (0 for none; see
+// After returns the caller's notifications after a place in the live
+// stream, and the transaction holding back the next one (0 for none; see
 // postgres.Repository.NotificationsAfter).
-func (c *InboxCases) After(ctx context.Context, who auth.Principal, seq int64) ([]postgres.StreamedNotification, uint64, error) {
-	return c.store().NotificationsAfter(ctx, string(who.Role), who.OrgID, seq, StreamPage)
+func (c *InboxCases) After(ctx context.Context, who auth.Principal, after postgres.StreamCursor) ([]postgres.StreamedNotification, uint64, error) {
+	return c.store().NotificationsAfter(ctx, string(who.Role), who.OrgID, after, StreamPage)
 }
 
-// Latest returns the seq of the caller's latest notification.
-func (c *InboxCases) Latest(ctx context.Context, who auth.Principal) (int64, error) {
+// StreamStart returns where the caller's new live stream starts.
+func (c *InboxCases) StreamStart(ctx context.Context, who auth.Principal) (postgres.StreamCursor, error) {
 	if err := recipient(who); err != nil {
-		return 0, err
+		return postgres.StreamCursor{}, err
 	}
-	return c.store().LatestSeq(ctx, string(who.Role), who.OrgID)
+	return c.store().StreamStart(ctx, string(who.Role), who.OrgID)
 }
 
 // AddWebhook checks the URL and the events and stores a new endpoint with

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -59,14 +58,15 @@ func (a *API) stream(c echo.Context) error {
 		return err
 	}
 	inbox := a.app.Inbox()
-	last, err := inbox.Latest(ctx, who)
+	last, err := inbox.StreamStart(ctx, who)
 	if err != nil {
 		return err
 	}
 	if id := c.Request().Header.Get("Last-Event-ID"); id != "" {
-		if last, err = strconv.ParseInt(id, 10, 64); err != nil || last < 0 {
+		var ok bool
+		if last, ok = postgres.ParseStreamCursor(id); !ok {
 			var v errs.Validation
-			v.Add("Last-Event-ID", "must be the id of an event this stream sent")
+			v.Add("Last-Event-ID", "must be the id of an event this stream sent, such as 812-40")
 			return v.Err()
 		}
 	}
@@ -100,8 +100,8 @@ func (a *API) stream(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "id: %d\nevent: notification\ndata: %s\n\n", n.Seq, data)
-			last = n.Seq
+			fmt.Fprintf(w, "id: %s\nevent: notification\ndata: %s\n\n", n.At, data)
+			last = n.At
 		}
 		if len(ns) > 0 {
 			w.Flush()

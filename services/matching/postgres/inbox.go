@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -74,35 +76,62 @@ func (r *Repository) MarkAllRead(ctx context.Context, role, recipientID string) 
 // StreamedNotification is a notification as the live stream sends it.
 type StreamedNotification struct {
 	Notification
-	Seq int64
+	At StreamCursor
 }
 
-// NotificationsAfter returns a recipient's notifications after seq, in seq
-// order, up to the first whose transaction is younger than one still
-// running: a slower transaction may yet commit a lower seq, and the stream
-// must not pass it. heldBy is that first held-back notification's
-// transaction (0 for none): once it is older than every running one, the
-// stream can go on.
-func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID string, seq int64, limit int) (ns []StreamedNotification, heldBy uint64, err error) {
+// StreamCursor is a place in a recipient's live stream. The stream goes in
+// the order of the writing transactions' ids, then of seq: a transaction
+// younger than another may take a lower seq and commit later, so seq alone
+// would let the stream pass a notification that was not yet visible, while
+// every transaction with an id below the snapshot's xmin has ended and no
+// new one can take such an id.
+type StreamCursor struct {
+	TxID uint64
+	Seq  int64
+}
+
+// String is the cursor as the stream's event id.
+func (c StreamCursor) String() string { return fmt.Sprintf("%d-%d", c.TxID, c.Seq) }
+
+// ParseStreamCursor reads an event id the stream sent.
+func ParseStreamCursor(s string) (StreamCursor, bool) {
+	tx, seq, ok := strings.Cut(s, "-")
+	if !ok {
+		return StreamCursor{}, false
+	}
+	t, err1 := strconv.ParseUint(tx, 10, 64)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if err1 != nil || err2 != nil || n < 0 {
+		return StreamCursor{}, false
+	}
+	return StreamCursor{TxID: t, Seq: n}, true
+}
+
+// NotificationsAfter returns a recipient's notifications after a cursor, in
+// stream order, up to the first whose transaction is not older than every
+// running one: that one, or an older one still running, may yet commit a
+// notification the stream must not pass. heldBy is that first held-back
+// notification's transaction (0 for none): once it is older than every
+// running one, the stream can go on.
+func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID string, after StreamCursor, limit int) (ns []StreamedNotification, heldBy uint64, err error) {
 	rows, err := r.pool.Query(ctx, `SELECT seq, id::text, kind, title, body, coalesce(demand_id, ''), coalesce(product_id, ''),
 			coalesce(rank, 0), coalesce(score, 0), reasons, data, created_at, read_at,
 			txid::text::bigint, txid < pg_snapshot_xmin(pg_current_snapshot())
 		FROM matching.notifications
-		WHERE recipient_role = $1 AND recipient_id = $2 AND seq > $3
-		ORDER BY seq LIMIT $4`, role, recipientID, seq, limit)
+		WHERE recipient_role = $1 AND recipient_id = $2 AND (txid, seq) > ($3::text::xid8, $4)
+		ORDER BY txid, seq LIMIT $5`, role, recipientID, strconv.FormatUint(after.TxID, 10), after.Seq, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("loading notifications for the live stream: %w", err)
 	}
 	var (
 		n     StreamedNotification
-		txid  uint64
 		ended bool
 	)
 	n.RecipientRole, n.RecipientID = role, recipientID
-	_, err = pgx.ForEachRow(rows, []any{&n.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank, &n.Score,
-		&n.Reasons, &n.Data, &n.CreatedAt, &n.ReadAt, &txid, &ended}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&n.At.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank, &n.Score,
+		&n.Reasons, &n.Data, &n.CreatedAt, &n.ReadAt, &n.At.TxID, &ended}, func() error {
 		if heldBy == 0 && !ended {
-			heldBy = txid
+			heldBy = n.At.TxID
 		}
 		if heldBy == 0 {
 			ns = append(ns, n)
@@ -116,12 +145,21 @@ func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID s
 	return ns, heldBy, nil
 }
 
-// LatestSeq returns the seq of a recipient's latest notification (0 for none).
-func (r *Repository) LatestSeq(ctx context.Context, role, recipientID string) (int64, error) {
-	var seq int64
-	err := r.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM matching.notifications WHERE recipient_role = $1 AND recipient_id = $2`,
-		role, recipientID).Scan(&seq)
-	return seq, err
+// StreamStart is where a new live stream of a recipient starts: after its
+// last notification whose transaction is older than every running one. A
+// notification committed while the stream connects may come once more.
+func (r *Repository) StreamStart(ctx context.Context, role, recipientID string) (StreamCursor, error) {
+	var c StreamCursor
+	err := r.pool.QueryRow(ctx, `SELECT txid::text::bigint, seq FROM matching.notifications
+		WHERE recipient_role = $1 AND recipient_id = $2 AND txid < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY txid DESC, seq DESC LIMIT 1`, role, recipientID).Scan(&c.TxID, &c.Seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return StreamCursor{}, nil
+	}
+	if err != nil {
+		return StreamCursor{}, fmt.Errorf("finding where the live stream starts: %w", err)
+	}
+	return c, nil
 }
 
 // Webhook is a webhook endpoint.

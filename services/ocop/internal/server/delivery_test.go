@@ -25,6 +25,7 @@ import (
 	"github.com/ocopvn/ocop/pkg/auth"
 	"github.com/ocopvn/ocop/pkg/testkit"
 	"github.com/ocopvn/ocop/services/matching"
+	matchingpg "github.com/ocopvn/ocop/services/matching/postgres"
 	"github.com/ocopvn/ocop/services/ocop/internal/server"
 )
 
@@ -270,13 +271,15 @@ func TestNotificationsReachProducersEveryWay(t *testing.T) {
 	resumed, closeResumed := openStream(t, proc.url, producer, ev.id)
 	defer closeResumed()
 	var got []string
-	lastID, _ := strconv.Atoi(ev.id)
+	lastID, ok := matchingpg.ParseStreamCursor(ev.id)
+	require.True(t, ok, ev.id)
 	for range 2 {
 		e := nextEvent(t, resumed)
 		require.NoError(t, json.Unmarshal([]byte(e.data), &n))
 		got = append(got, n.DemandID)
-		id, _ := strconv.Atoi(e.id)
-		require.Greater(t, id, lastID, "events come in the order of their ids")
+		id, ok := matchingpg.ParseStreamCursor(e.id)
+		require.True(t, ok, e.id)
+		require.True(t, id.TxID > lastID.TxID || id.TxID == lastID.TxID && id.Seq > lastID.Seq, "events come in the order of their ids")
 		lastID = id
 	}
 	require.ElementsMatch(t, []string{second, third}, got, "resumed after Last-Event-ID: the missed ones, none twice")
