@@ -131,8 +131,9 @@ func (c *Consumer) Declare(ctx context.Context) (jetstream.Consumer, error) {
 	return cons, nil
 }
 
-// Run consumes until ctx ends, then drains: messages already received are
-// handled and acked before it returns.
+// Run consumes until ctx ends, then drains: a message already being
+// handled is finished and acked before it returns, and those of a batch not
+// yet begun are given back for redelivery.
 func (c *Consumer) Run(ctx context.Context) error {
 	for {
 		err := c.runOnce(ctx)
@@ -178,7 +179,7 @@ func (c *Consumer) runOnce(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for msg := range work {
-				c.processBatch(handlerCtx, waiting(work, msg, c.spec.Batch))
+				c.processBatch(handlerCtx, ctx, waiting(work, msg, c.spec.Batch))
 			}
 		}()
 	}
@@ -252,7 +253,10 @@ func waiting(work <-chan jetstream.Msg, first jetstream.Msg, n int) []jetstream.
 // processBatch handles msgs in one transaction and acks them after it
 // commits. When any of them fails, the transaction is rolled back and each
 // is handled on its own, so only the failing one is retried or dead-lettered.
-func (c *Consumer) processBatch(ctx context.Context, msgs []jetstream.Msg) {
+// Once stop ends, events not yet prepared are given back for redelivery (to
+// another replica, or after the restart): a drain then waits for one
+// event's preparation, not a whole batch's.
+func (c *Consumer) processBatch(ctx, stop context.Context, msgs []jetstream.Msg) {
 	if len(msgs) == 1 {
 		c.process(ctx, msgs[0])
 		return
@@ -265,7 +269,14 @@ func (c *Consumer) processBatch(ctx context.Context, msgs []jetstream.Msg) {
 	bctx, cancel := context.WithTimeout(ctx, c.spec.AckWait)
 	defer cancel()
 	batch := make([]prepared, 0, len(msgs))
-	for _, msg := range msgs {
+	for i, msg := range msgs {
+		if stop.Err() != nil {
+			for _, later := range msgs[i:] {
+				_ = later.Nak()
+			}
+			msgs = msgs[:i]
+			break
+		}
 		m, err := FromMsg(msg)
 		if err != nil {
 			c.oneByOne(ctx, msgs)
@@ -280,6 +291,9 @@ func (c *Consumer) processBatch(ctx context.Context, msgs []jetstream.Msg) {
 			return
 		}
 		batch = append(batch, prepared{ctx: hctx, m: m, handler: handler})
+	}
+	if len(batch) == 0 {
+		return
 	}
 	duplicates := 0
 	err := pgx.BeginFunc(bctx, c.pool, func(tx pgx.Tx) error {

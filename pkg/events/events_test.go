@@ -284,6 +284,56 @@ func TestConsumerBatchesWaitingEventsAndIsolatesAFailingOne(t *testing.T) {
 	require.NoError(t, <-done)
 }
 
+// A consumer stopped while it prepares a batch gives back the events it has
+// not begun, instead of preparing them all first; they are handled once,
+// when a consumer runs again.
+func TestStoppedConsumerGivesBackTheEventsNotBegun(t *testing.T) {
+	b := setup(t)
+	var evs []events.Event
+	for i := range 100 {
+		evs = append(evs, newEvent(t, fmt.Sprintf("ocop.demand.product.p%d", i), fmt.Sprintf("product-%d", i)))
+	}
+	b.commit(t, evs...)
+	b.flush(t, len(evs))
+
+	spec := events.ConsumerSpec{Stream: events.StreamDemand, Durable: "test-stop", Subjects: []string{"ocop.demand.>"}, Batch: 100}
+	ctx, cancel := context.WithCancel(context.Background())
+	var prepared atomic.Int32
+	write := func(ctx context.Context, tx pgx.Tx, m events.Message) error {
+		var v wrapperspb.StringValue
+		if err := m.Decode(&v); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO svc.effects (value) VALUES ($1)`, v.Value)
+		return err
+	}
+	slow := events.NewPreparedConsumer(b.js, b.pool, schema, spec, func(context.Context, events.Message) (events.Handler, error) {
+		if prepared.Add(1) == 10 {
+			cancel()
+		}
+		return write, nil
+	}, testkit.Logger(t), nil)
+	require.NoError(t, slow.Run(ctx))
+	count := func(sql string) int {
+		var n int
+		require.NoError(t, b.pool.QueryRow(context.Background(), sql).Scan(&n))
+		return n
+	}
+	require.Less(t, count(`SELECT count(*) FROM svc.effects`), len(evs), "stopped before preparing every event in hand")
+
+	ctx, cancel = context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- events.NewConsumer(b.js, b.pool, schema, spec, write, testkit.Logger(t), nil).Run(ctx)
+	}()
+	testkit.Eventually(t, 20*time.Second, "the events given back handled", func() bool {
+		return count(`SELECT count(*) FROM svc.effects`) == len(evs)
+	})
+	require.Equal(t, len(evs), count(`SELECT count(DISTINCT value) FROM svc.effects`))
+	cancel()
+	require.NoError(t, <-done)
+}
+
 func TestConsumerDeadLettersPoisonEvents(t *testing.T) {
 	b := setup(t)
 	handler := func(ctx context.Context, tx pgx.Tx, m events.Message) error {
