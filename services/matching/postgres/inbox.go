@@ -116,10 +116,10 @@ func ParseStreamCursor(s string) (StreamCursor, bool) {
 func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID string, after StreamCursor, limit int) (ns []StreamedNotification, heldBy uint64, err error) {
 	rows, err := r.pool.Query(ctx, `SELECT seq, id::text, kind, title, body, coalesce(demand_id, ''), coalesce(product_id, ''),
 			coalesce(rank, 0), coalesce(score, 0), reasons, data, created_at, read_at,
-			txid::text::bigint, txid < pg_snapshot_xmin(pg_current_snapshot())
-		FROM matching.notifications
-		WHERE recipient_role = $1 AND recipient_id = $2 AND (txid, seq) > ($3::text::xid8, $4)
-		ORDER BY txid, seq LIMIT $5`, role, recipientID, strconv.FormatUint(after.TxID, 10), after.Seq, limit)
+			txid::text::bigint AS tx, txid < pg_snapshot_xmin(pg_current_snapshot())
+		FROM matching.notifications n
+		WHERE recipient_role = $1 AND recipient_id = $2 AND (n.txid, n.seq) > ($3::text::xid8, $4)
+		ORDER BY n.txid, n.seq LIMIT $5`, role, recipientID, strconv.FormatUint(after.TxID, 10), after.Seq, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("loading notifications for the live stream: %w", err)
 	}
@@ -150,9 +150,9 @@ func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID s
 // notification committed while the stream connects may come once more.
 func (r *Repository) StreamStart(ctx context.Context, role, recipientID string) (StreamCursor, error) {
 	var c StreamCursor
-	err := r.pool.QueryRow(ctx, `SELECT txid::text::bigint, seq FROM matching.notifications
-		WHERE recipient_role = $1 AND recipient_id = $2 AND txid < pg_snapshot_xmin(pg_current_snapshot())
-		ORDER BY txid DESC, seq DESC LIMIT 1`, role, recipientID).Scan(&c.TxID, &c.Seq)
+	err := r.pool.QueryRow(ctx, `SELECT n.txid::text::bigint AS tx, n.seq FROM matching.notifications n
+		WHERE recipient_role = $1 AND recipient_id = $2 AND n.txid < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY n.txid DESC, n.seq DESC LIMIT 1`, role, recipientID).Scan(&c.TxID, &c.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return StreamCursor{}, nil
 	}
