@@ -199,36 +199,79 @@ func (c *Consumer) runOnce(ctx context.Context) error {
 	}
 }
 
-func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
+// event is a message decoded for handling, with the context its handler
+// runs in: the consumer's logger and the event's trace.
+type event struct {
+	msg     jetstream.Msg
+	m       Message
+	ctx     context.Context
+	log     *zap.Logger
+	handler Handler
+}
+
+// decode reads msg; a message that is not an event is dead-lettered.
+func (c *Consumer) decode(ctx context.Context, msg jetstream.Msg) (event, bool) {
 	m, err := FromMsg(msg)
 	if err != nil {
 		c.deadLetter(ctx, msg, err)
+		return event{}, false
+	}
+	trace := m.Trace()
+	log := c.log.With(zap.String("event_id", m.ID), zap.String("event_type", m.Type), zap.String("trace_id", trace.TraceID))
+	return event{msg: msg, m: m, ctx: tracing.With(logging.WithLogger(ctx, log), trace), log: log}, true
+}
+
+// process handles one message in a transaction of its own. A redelivered
+// event is prepared for nothing: that is rare, and knowing first would take
+// a transaction of its own for every event.
+func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
+	hctx, cancel := context.WithTimeout(ctx, c.spec.AckWait)
+	defer cancel()
+	e, ok := c.decode(hctx, msg)
+	if !ok {
 		return
 	}
-	ev := m.Event
-	trace := m.Trace()
-	log := c.log.With(zap.String("event_id", ev.ID), zap.String("event_type", ev.Type), zap.String("trace_id", trace.TraceID))
-	hctx, cancel := context.WithTimeout(tracing.With(logging.WithLogger(ctx, log), trace), c.spec.AckWait)
-	defer cancel()
+	handler, err := c.prepare(e.ctx, e.m)
+	if err != nil {
+		c.settle(ctx, e, false, err)
+		return
+	}
+	e.handler = handler
+	c.apply(ctx, e)
+}
 
-	duplicate, err := c.apply(hctx, m)
+// apply runs a prepared event's handler in a transaction of its own and
+// settles it.
+func (c *Consumer) apply(ctx context.Context, e event) {
+	var duplicate bool
+	err := pgx.BeginFunc(e.ctx, c.pool, func(tx pgx.Tx) (err error) {
+		if duplicate, err = c.record(e.ctx, tx, e.m); err != nil || duplicate {
+			return err
+		}
+		return e.handler(e.ctx, tx, e.m)
+	})
+	c.settle(ctx, e, duplicate, err)
+}
+
+// settle acks a handled event, or dead-letters or retries a failed one.
+func (c *Consumer) settle(ctx context.Context, e event, duplicate bool, err error) {
 	switch {
 	case err == nil:
-		if err := msg.Ack(); err != nil {
-			log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
+		if err := e.msg.Ack(); err != nil {
+			e.log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
 		}
 		if duplicate {
 			c.handled.WithLabelValues("duplicate").Inc()
 		} else {
 			c.handled.WithLabelValues("ok").Inc()
 		}
-	case IsPermanent(err) || m.Deliveries >= uint64(c.spec.MaxDeliver):
-		c.deadLetter(ctx, msg, err)
+	case IsPermanent(err) || e.m.Deliveries >= uint64(c.spec.MaxDeliver):
+		c.deadLetter(ctx, e.msg, err)
 	default:
-		delay := Backoff(m.Deliveries)
-		log.Warn("handling event failed; retrying", zap.Error(err), zap.Uint64("delivery", m.Deliveries), zap.Duration("retry_in", delay))
+		delay := Backoff(e.m.Deliveries)
+		e.log.Warn("handling event failed; retrying", zap.Error(err), zap.Uint64("delivery", e.m.Deliveries), zap.Duration("retry_in", delay))
 		c.handled.WithLabelValues("retry").Inc()
-		_ = msg.NakWithDelay(delay)
+		_ = e.msg.NakWithDelay(delay)
 	}
 }
 
@@ -250,60 +293,50 @@ func waiting(work <-chan jetstream.Msg, first jetstream.Msg, n int) []jetstream.
 	return batch
 }
 
-// processBatch handles msgs in one transaction and acks them after it
-// commits. When any of them fails, the transaction is rolled back and each
-// is handled on its own, so only the failing one is retried or dead-lettered.
-// Once stop ends, events not yet prepared are given back for redelivery (to
-// another replica, or after the restart): a drain then waits for one
-// event's preparation, not a whole batch's.
+// processBatch prepares msgs, handles them in one transaction and acks them
+// after it commits. When the transaction fails, each prepared event is
+// handled in a transaction of its own, so only the failing one is retried
+// or dead-lettered, and none is prepared twice. Once stop ends, events not yet
+// prepared are given back for redelivery (to another replica, or after the
+// restart): a drain then waits for one event's preparation, not a batch's.
 func (c *Consumer) processBatch(ctx, stop context.Context, msgs []jetstream.Msg) {
 	if len(msgs) == 1 {
 		c.process(ctx, msgs[0])
 		return
 	}
-	type prepared struct {
-		ctx     context.Context
-		m       Message
-		handler Handler
-	}
 	bctx, cancel := context.WithTimeout(ctx, c.spec.AckWait)
 	defer cancel()
-	batch := make([]prepared, 0, len(msgs))
+	batch := make([]event, 0, len(msgs))
 	for i, msg := range msgs {
 		if stop.Err() != nil {
 			for _, later := range msgs[i:] {
 				_ = later.Nak()
 			}
-			msgs = msgs[:i]
 			break
 		}
-		m, err := FromMsg(msg)
-		if err != nil {
-			c.oneByOne(ctx, msgs)
-			return
+		e, ok := c.decode(bctx, msg)
+		if !ok {
+			continue
 		}
-		trace := m.Trace()
-		log := c.log.With(zap.String("event_id", m.ID), zap.String("event_type", m.Type), zap.String("trace_id", trace.TraceID))
-		hctx := tracing.With(logging.WithLogger(bctx, log), trace)
-		handler, err := c.prepare(hctx, m)
+		handler, err := c.prepare(e.ctx, e.m)
 		if err != nil {
-			c.oneByOne(ctx, msgs)
-			return
+			c.settle(ctx, e, false, err)
+			continue
 		}
-		batch = append(batch, prepared{ctx: hctx, m: m, handler: handler})
+		e.handler = handler
+		batch = append(batch, e)
 	}
 	if len(batch) == 0 {
 		return
 	}
-	duplicates := 0
+	duplicate := make([]bool, len(batch))
 	err := pgx.BeginFunc(bctx, c.pool, func(tx pgx.Tx) error {
-		for _, e := range batch {
-			duplicate, err := c.record(e.ctx, tx, e.m)
-			if err != nil {
+		for i, e := range batch {
+			var err error
+			if duplicate[i], err = c.record(e.ctx, tx, e.m); err != nil {
 				return err
 			}
-			if duplicate {
-				duplicates++
+			if duplicate[i] {
 				continue
 			}
 			if err := e.handler(e.ctx, tx, e.m); err != nil {
@@ -313,22 +346,14 @@ func (c *Consumer) processBatch(ctx, stop context.Context, msgs []jetstream.Msg)
 		return nil
 	})
 	if err != nil {
-		c.log.Info("a batch of events failed; handling them one by one", zap.Int("events", len(msgs)), zap.Error(err))
-		c.oneByOne(ctx, msgs)
+		c.log.Info("a batch of events failed; handling them one by one", zap.Int("events", len(batch)), zap.Error(err))
+		for _, e := range batch {
+			c.apply(ctx, e)
+		}
 		return
 	}
-	for _, msg := range msgs {
-		if err := msg.Ack(); err != nil {
-			c.log.Warn("ack failed; the event will be redelivered and skipped by the inbox", zap.Error(err))
-		}
-	}
-	c.handled.WithLabelValues("ok").Add(float64(len(msgs) - duplicates))
-	c.handled.WithLabelValues("duplicate").Add(float64(duplicates))
-}
-
-func (c *Consumer) oneByOne(ctx context.Context, msgs []jetstream.Msg) {
-	for _, msg := range msgs {
-		c.process(ctx, msg)
+	for i, e := range batch {
+		c.settle(ctx, e, duplicate[i], nil)
 	}
 }
 
@@ -340,24 +365,6 @@ func (c *Consumer) record(ctx context.Context, tx pgx.Tx, m Message) (duplicate 
 		return false, fmt.Errorf("recording event in inbox: %w", err)
 	}
 	return tag.RowsAffected() == 0, nil
-}
-
-// apply prepares the event, then runs its handler in a transaction with the
-// inbox insert; duplicate is true when the event was handled before. A
-// redelivered event is prepared for nothing: that is rare, and knowing
-// first would take a transaction of its own for every event.
-func (c *Consumer) apply(ctx context.Context, m Message) (duplicate bool, err error) {
-	handler, err := c.prepare(ctx, m)
-	if err != nil {
-		return false, err
-	}
-	err = pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
-		if duplicate, err = c.record(ctx, tx, m); err != nil || duplicate {
-			return err
-		}
-		return handler(ctx, tx, m)
-	})
-	return duplicate, err
 }
 
 // deadLetter moves a message it cannot handle to ocop.deadletter.<consumer>

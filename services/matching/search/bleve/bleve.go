@@ -373,11 +373,10 @@ func candidateSteps(q search.Query, terms search.QueryTerms, freq map[string]uin
 		return []step{{most: products}}
 	}
 	var rare, common []query.Query
-	var inRare, inAny uint64
+	var inRare uint64
 	inCommon := products
 	for _, w := range uniq(terms.Words) {
 		f := freq[w]
-		inAny += f
 		switch {
 		case f > commonWord:
 			common = append(common, fieldTerm(w, fieldText))
@@ -419,8 +418,8 @@ const (
 // every candidate by its name alone, then the best of them by every clause.
 // Scoring each of thousands of candidates by some twenty clauses is most of
 // a search's cost on a national catalogue, and a product whose name lacks
-// the words seldom belongs among the best. Where the shortlist holds every candidate, the
-// answer is what one pass gives.
+// the words seldom belongs among the best. Where the shortlist holds every
+// candidate, the answer is what one pass gives.
 func (i *Index) runStep(ctx context.Context, q search.Query, terms search.QueryTerms, freq map[string]uint64, s step, limit int) ([]search.Hit, error) {
 	full := buildQuery(q, terms, freq, s)
 	shortlist := shortlistFactor * limit
