@@ -19,9 +19,16 @@ type EmbeddedOptions struct {
 	// process, in memory, with no port opened.
 	Listen string
 	// SyncAlways makes JetStream fsync every message before acknowledging
-	// it, so a power cut cannot lose an event the outbox already let go of.
+	// it. Without it the store is synced every syncInterval, and what a power
+	// cut takes from the last interval is published again from the outbox
+	// when the relays start (see Relay.Flush): one fsync per event would cap
+	// a catalogue import at about a thousand events a second.
 	SyncAlways bool
 }
+
+// syncInterval is how often the embedded store is synced when SyncAlways is
+// off; it bounds what a power cut makes consumers handle twice.
+const syncInterval = time.Second
 
 // StartEmbedded starts a JetStream server with its file store in StoreDir.
 func StartEmbedded(o EmbeddedOptions) (*server.Server, error) {
@@ -30,6 +37,7 @@ func StartEmbedded(o EmbeddedOptions) (*server.Server, error) {
 		JetStream:          true,
 		StoreDir:           o.StoreDir,
 		SyncAlways:         o.SyncAlways,
+		SyncInterval:       syncInterval,
 		NoSigs:             true,
 		MaxPayload:         8 << 20,
 		JetStreamMaxMemory: 256 << 20,

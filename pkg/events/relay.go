@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,6 +55,9 @@ type Relay struct {
 	inbox   string
 	channel string
 	horizon *Horizon
+	// restored is set once the events JetStream lost, if any, are published
+	// again: nothing new may take their stream sequences first.
+	restored atomic.Bool
 
 	published prometheus.Counter
 	lag       prometheus.Gauge
@@ -180,8 +184,17 @@ func (r *Relay) heldBack(ctx context.Context) bool {
 }
 
 // Flush publishes every publishable row and returns how many it published.
+// The first Flush of a relay first publishes again what JetStream lost.
 func (r *Relay) Flush(ctx context.Context) (int, error) {
 	total := 0
+	if !r.restored.Load() {
+		n, err := r.restore(ctx)
+		if err != nil {
+			return 0, err
+		}
+		r.restored.Store(true)
+		total = n
+	}
 	for {
 		n, err := r.publishBatch(ctx)
 		total += n
@@ -196,6 +209,122 @@ type outboxRow struct {
 	event Event
 }
 
+// restore publishes again, in their stream order, the events JetStream
+// acknowledged but no longer holds. A server that does not fsync each
+// message (the embedded one by default) comes back from a power cut without
+// the last it acknowledged, while PostgreSQL kept their published marks: the
+// outbox still has them, with the sequences they were stored at. Published
+// again before anything new, each lands on its old sequence, so consumers
+// and search indexes that had gone past it stay in step.
+func (r *Relay) restore(ctx context.Context) (int, error) {
+	tx, err := r.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("starting outbox transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// Another relay of the service holding the lock is running, so it did
+	// this when it started.
+	if locked, err := r.lock(ctx, tx); err != nil || !locked {
+		return 0, err
+	}
+	var (
+		subject string
+		last    int64
+	)
+	err = tx.QueryRow(ctx, `SELECT subject, stream_sequence FROM `+r.table+`
+		WHERE stream_sequence IS NOT NULL ORDER BY stream_sequence DESC LIMIT 1`).Scan(&subject, &last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading the last published event: %w", err)
+	}
+	name, err := r.js.StreamNameBySubject(ctx, subject)
+	if err != nil {
+		return 0, fmt.Errorf("finding the stream of %s: %w", subject, err)
+	}
+	stream, err := r.js.Stream(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("reading stream %s: %w", name, err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("reading stream %s: %w", name, err)
+	}
+	held := int64(info.State.LastSeq)
+	if held >= last {
+		return 0, nil
+	}
+	r.log.Warn("JetStream lost events it had acknowledged; publishing them again",
+		zap.String("stream", name), zap.Int64("stream_last_sequence", held), zap.Int64("outbox_last_sequence", last))
+	total := 0
+	for after := held; ; {
+		rows, err := tx.Query(ctx, `SELECT `+outboxColumns+`, stream_sequence FROM `+r.table+`
+			WHERE stream_sequence > $1 ORDER BY stream_sequence LIMIT $2`, after, r.opts.Batch)
+		if err != nil {
+			return total, fmt.Errorf("reading lost events: %w", err)
+		}
+		var sequences []int64
+		batch, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxRow, error) {
+			var seq int64
+			o, err := scanOutbox(row, &seq)
+			sequences = append(sequences, seq)
+			return o, err
+		})
+		if err != nil {
+			return total, fmt.Errorf("reading lost events: %w", err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		if total == 0 && sequences[0] != held+1 {
+			r.log.Error("lost events are past the outbox retention and cannot be published again",
+				zap.String("stream", name), zap.Int64("from_sequence", held+1), zap.Int64("to_sequence", sequences[0]-1))
+		}
+		acked, err := r.publish(ctx, batch)
+		if len(acked) > 0 {
+			if err := r.markPublished(ctx, tx, acked); err != nil {
+				return total, err
+			}
+		}
+		if err != nil {
+			return total, err
+		}
+		total += len(acked)
+		after = sequences[len(sequences)-1]
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("committing published marks: %w", err)
+	}
+	r.published.Add(float64(total))
+	return total, nil
+}
+
+// published is an outbox row JetStream acknowledged, and where it stored it.
+type published struct {
+	id       int64
+	sequence uint64
+}
+
+const outboxColumns = `id, event_id::text, subject, type, source, event_time, traceparent, payload`
+
+// scanOutbox reads outboxColumns, then into more.
+func scanOutbox(row pgx.CollectableRow, more ...any) (outboxRow, error) {
+	var o outboxRow
+	err := row.Scan(append([]any{&o.id, &o.event.ID, &o.event.Subject, &o.event.Type, &o.event.Source, &o.event.Time, &o.event.TraceParent, &o.event.Data}, more...)...)
+	return o, err
+}
+
+// lock takes the relay lock of the service for tx; false means another relay
+// of the service holds it.
+func (r *Relay) lock(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var locked bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, r.schema).Scan(&locked); err != nil {
+		return false, fmt.Errorf("taking the relay lock: %w", err)
+	}
+	return locked, nil
+}
+
 // publishBatch publishes one batch in a transaction that holds the relay lock.
 // Only rows of transactions older than every running one are read
 // (transaction_id < pg_snapshot_xmin): a slow transaction that commits late is
@@ -207,26 +336,17 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
-	var locked bool
-	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, r.schema).Scan(&locked); err != nil {
-		return 0, fmt.Errorf("taking the relay lock: %w", err)
+	if locked, err := r.lock(ctx, tx); err != nil || !locked {
+		return 0, err
 	}
-	if !locked {
-		return 0, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT id, event_id::text, subject, type, source, event_time, traceparent, payload
-		FROM `+r.table+`
+	rows, err := tx.Query(ctx, `SELECT `+outboxColumns+` FROM `+r.table+`
 		WHERE published_at IS NULL AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 		ORDER BY transaction_id, id
 		LIMIT $1`, r.opts.Batch)
 	if err != nil {
 		return 0, fmt.Errorf("reading the outbox: %w", err)
 	}
-	batch, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxRow, error) {
-		var o outboxRow
-		err := row.Scan(&o.id, &o.event.ID, &o.event.Subject, &o.event.Type, &o.event.Source, &o.event.Time, &o.event.TraceParent, &o.event.Data)
-		return o, err
-	})
+	batch, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxRow, error) { return scanOutbox(row) })
 	if err != nil {
 		return 0, fmt.Errorf("reading the outbox: %w", err)
 	}
@@ -236,8 +356,8 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 
 	acked, pubErr := r.publish(ctx, batch)
 	if len(acked) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE `+r.table+` SET published_at = now() WHERE id = ANY($1)`, acked); err != nil {
-			return 0, fmt.Errorf("marking events published: %w", err)
+		if err := r.markPublished(ctx, tx, acked); err != nil {
+			return 0, err
 		}
 		if err := tx.Commit(ctx); err != nil {
 			return 0, fmt.Errorf("committing published marks: %w", err)
@@ -250,11 +370,25 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 	return len(acked), nil
 }
 
-// publish sends the batch asynchronously and returns the ids of the leading
-// rows JetStream acknowledged. It stops at the first failure: the rest are
+func (r *Relay) markPublished(ctx context.Context, tx pgx.Tx, acked []published) error {
+	ids := make([]int64, len(acked))
+	sequences := make([]int64, len(acked))
+	for i, a := range acked {
+		ids[i], sequences[i] = a.id, int64(a.sequence)
+	}
+	_, err := tx.Exec(ctx, `UPDATE `+r.table+` AS o SET published_at = now(), stream_sequence = a.sequence
+		FROM unnest($1::bigint[], $2::bigint[]) AS a(id, sequence) WHERE o.id = a.id`, ids, sequences)
+	if err != nil {
+		return fmt.Errorf("marking events published: %w", err)
+	}
+	return nil
+}
+
+// publish sends the batch asynchronously and returns the leading rows
+// JetStream acknowledged. It stops at the first failure: the rest are
 // published again next round, and the ones already stored are dropped by
 // JetStream's duplicate window (Nats-Msg-Id), so nothing is lost or doubled.
-func (r *Relay) publish(ctx context.Context, batch []outboxRow) ([]int64, error) {
+func (r *Relay) publish(ctx context.Context, batch []outboxRow) ([]published, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(batch))
 	var sendErr error
 	for _, row := range batch {
@@ -267,11 +401,12 @@ func (r *Relay) publish(ctx context.Context, batch []outboxRow) ([]int64, error)
 	}
 	timeout := time.NewTimer(r.opts.AckTimeout)
 	defer timeout.Stop()
-	acked := make([]int64, 0, len(futures))
+	acked := make([]published, 0, len(futures))
 	for i, f := range futures {
 		select {
-		case <-f.Ok():
-			acked = append(acked, batch[i].id)
+		case ack := <-f.Ok():
+			// A duplicate's ack carries the sequence of the copy stored first.
+			acked = append(acked, published{id: batch[i].id, sequence: ack.Sequence})
 			continue
 		case err := <-f.Err():
 			return acked, fmt.Errorf("JetStream refused %s: %w", batch[i].event.Subject, err)

@@ -43,7 +43,7 @@ func natsCommand() *cobra.Command {
 		Short:  "Run a standalone NATS JetStream server (for the fault-injection run)",
 		Hidden: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			srv, err := events.StartEmbedded(events.EmbeddedOptions{StoreDir: store, Listen: listen, SyncAlways: true})
+			srv, err := events.StartEmbedded(events.EmbeddedOptions{StoreDir: store, Listen: listen})
 			if err != nil {
 				return err
 			}

@@ -53,7 +53,7 @@ just those services against the shared NATS and PostgreSQL.`,
 				return err
 			}
 			var r config.Reader
-			syncAlways := r.Bool("OCOP_NATS_SYNC_ALWAYS", true)
+			syncAlways := r.Bool("OCOP_NATS_SYNC_ALWAYS", false)
 			replicas := r.Int("OCOP_NATS_REPLICAS", 1)
 			if err := r.Err(); err != nil {
 				return err
