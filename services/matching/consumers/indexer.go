@@ -21,8 +21,10 @@ const ProductSubjects = "ocop.catalogue.product.>"
 // maxBatch bounds one index write: large enough that a bulk import makes few
 // index segments (searches right after a 30,000-product import: p99 113 ms
 // with writes of 1,000, 23 ms with writes of 5,000), small enough that a
-// single write stays short.
-const maxBatch = 5000
+// write's analysed documents stay small in memory: a 100,000-product import
+// peaked at 1,041 MB RSS with writes of 5,000 and 684 MB with 2,000, with
+// searches after it as fast.
+const maxBatch = 2000
 
 // Indexer keeps a search index in step with the catalogue stream. The index
 // stores the stream sequence of the last change it applied, so each replica
