@@ -162,3 +162,11 @@ func Eventually(t testing.TB, wait time.Duration, what string, cond func() bool)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// CertifiedMonthsAgo is an OCOP certification date (YYYY-MM-DD) that many
+// months before today. A rating is valid for 36 months, so a fixture
+// certified fewer months ago stays valid whatever day the tests run, where
+// a fixed date would lapse and change what a search or match finds.
+func CertifiedMonthsAgo(months int) string {
+	return time.Now().UTC().AddDate(0, -months, 0).Format(time.DateOnly)
+}

@@ -102,7 +102,7 @@ func TestEventCommittedBeforeCrashArrivesAfterRestart(t *testing.T) {
 	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	res = api.Do(t, http.MethodPost, "/v1/products", map[string]any{
 		"id": "p-honey", "name": "Mật ong hoa vải Lục Ngạn", "group": "thuc_pham", "category": "honey", "ocop_stars": 4,
-		"ocop_certified_on": "2025-03-01", "unit": "kg", "price_vnd": 250000, "monthly_capacity": 800, "min_order": 5,
+		"ocop_certified_on": testkit.CertifiedMonthsAgo(20), "unit": "kg", "price_vnd": 250000, "monthly_capacity": 800, "min_order": 5,
 	}, testkit.Token(t, auth.RoleProducer, "prd-001"))
 	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	testkit.Eventually(t, 30*time.Second, "the product is searchable", func() bool {

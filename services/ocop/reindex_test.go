@@ -47,7 +47,7 @@ func TestReindexRebuildsFromTheCatalogueStream(t *testing.T) {
 		"name": "HTX Phượng Sơn", "kind": "cooperative", "province": "Bắc Giang", "lat": 21.35, "lon": 106.52}, official).Status)
 	for _, id := range []string{"p-1", "p-2", "p-3"} {
 		res := c.Do(t, http.MethodPost, "/v1/products", map[string]any{"id": id, "name": "Vải thiều sấy khô " + id, "group": "thuc_pham",
-			"category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": "2026-01-10", "unit": "kg", "price_vnd": 150000,
+			"category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": testkit.CertifiedMonthsAgo(10), "unit": "kg", "price_vnd": 150000,
 			"monthly_capacity": 3000, "min_order": 10}, testkit.Token(t, auth.RoleProducer, "prd-001"))
 		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	}

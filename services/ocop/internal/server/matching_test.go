@@ -75,7 +75,7 @@ func TestMatchingBothWaysAndCombinedSupply(t *testing.T) {
 		"kind": "cooperative", "province": "Bắc Giang", "lat": 21.38, "lon": 106.55}, official)
 	require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
 	newcomer := map[string]any{"id": "p-dried-new", "name": "Vải thiều sấy khô Lục Ngạn loại đặc biệt", "description": "Vải thiều sấy khô nguyên quả.",
-		"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 5, "ocop_certified_on": "2026-01-10", "certifications": []string{"HACCP"},
+		"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 5, "ocop_certified_on": testkit.CertifiedMonthsAgo(10), "certifications": []string{"HACCP"},
 		"unit": "kg", "price_vnd": 155000, "monthly_capacity": 8000, "min_order": 50, "tags": []string{"vải thiều sấy"}}
 	prd4 := testkit.Token(t, auth.RoleProducer, "prd-004")
 	res = c.Do(t, http.MethodPost, "/v1/products", newcomer, prd4)

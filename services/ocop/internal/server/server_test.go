@@ -93,16 +93,16 @@ func seedCatalogue(t *testing.T, w world) {
 		body     map[string]any
 	}{
 		{"prd-001", map[string]any{"id": "p-dried-1", "name": "Vải thiều sấy khô Lục Ngạn", "description": "Vải thiều sấy nguyên quả, đóng túi 500 g.",
-			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": "2025-01-10", "certifications": []string{"HACCP", "VietGAP"},
+			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": testkit.CertifiedMonthsAgo(22), "certifications": []string{"HACCP", "VietGAP"},
 			"unit": "kg", "price_vnd": 150000, "monthly_capacity": 3000, "min_order": 50, "tags": []string{"vải thiều sấy", "Lục Ngạn"}}},
 		{"prd-002", map[string]any{"id": "p-dried-2", "name": "Vải sấy Thanh Hà", "description": "Vải sấy khô truyền thống.",
-			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": "2025-02-01", "certifications": []string{"HACCP"},
+			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": testkit.CertifiedMonthsAgo(21), "certifications": []string{"HACCP"},
 			"unit": "kg", "price_vnd": 160000, "monthly_capacity": 2000, "min_order": 20, "tags": []string{"vải sấy"}}},
 		{"prd-002", map[string]any{"id": "p-dried-3", "name": "Vải thiều sấy dẻo Thanh Hà", "description": "Vải thiều sấy dẻo.",
-			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": "2025-02-01", "certifications": []string{"HACCP"},
+			"group": "thuc_pham", "category": "dried_fruit", "ocop_stars": 4, "ocop_certified_on": testkit.CertifiedMonthsAgo(21), "certifications": []string{"HACCP"},
 			"unit": "kg", "price_vnd": 165000, "monthly_capacity": 1000, "min_order": 20, "tags": []string{"vải sấy dẻo"}}},
 		{"prd-003", map[string]any{"id": "p-honey", "name": "Mật ong hoa vải Yên Thế", "description": "Mật ong nguyên chất.",
-			"group": "thuc_pham", "category": "honey", "ocop_stars": 3, "ocop_certified_on": "2024-06-01",
+			"group": "thuc_pham", "category": "honey", "ocop_stars": 3, "ocop_certified_on": testkit.CertifiedMonthsAgo(30),
 			"unit": "kg", "price_vnd": 250000, "monthly_capacity": 500, "min_order": 5, "tags": []string{"mật ong"}}},
 	}
 	for _, p := range products {
