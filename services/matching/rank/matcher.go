@@ -2,6 +2,7 @@ package rank
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -71,23 +72,30 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 	for _, o := range in.Origins {
 		places = append(places, o.Name)
 	}
+	hits, err := m.Index.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	// Products of the kinds named, and products from the places named, are
-	// fetched whatever their words: the text may not spell them. The
-	// searches run at once (each takes milliseconds on a national
-	// catalogue) and are merged in this order.
-	queries := []search.Query{q}
+	// fetched whatever their words: the text may not spell them. Such a
+	// search is skipped when the words' hits already hold as many products
+	// of those kinds (or places) as it would fetch: the engine scores a
+	// product the same in both, so those are the best of them. On a
+	// national catalogue that is most demands, and each search costs
+	// milliseconds; the ones needed run at once and are merged in order.
+	var extras []search.Query
 	for _, extra := range []search.Query{{Categories: kinds}, {Places: places}} {
-		if len(extra.Categories) == 0 && len(extra.Places) == 0 {
+		if len(extra.Categories) == 0 && len(extra.Places) == 0 || holdsEnough(hits, extra, kindCandidates) {
 			continue
 		}
 		more := q
 		more.Categories, more.Places, more.TextOptional = extra.Categories, extra.Places, true
 		more.Limit = kindCandidates
-		queries = append(queries, more)
+		extras = append(extras, more)
 	}
-	found := make([][]search.Hit, len(queries))
+	found := make([][]search.Hit, len(extras))
 	g, gctx := errgroup.WithContext(ctx)
-	for i, q := range queries {
+	for i, q := range extras {
 		g.Go(func() error {
 			var err error
 			found[i], err = m.Index.Search(gctx, q)
@@ -97,8 +105,7 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	hits := found[0]
-	for _, more := range found[1:] {
+	for _, more := range found {
 		hits = mergeHits(hits, more)
 	}
 	ranker := m.Ranker
@@ -114,6 +121,23 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 		ranker.History = history
 	}
 	return ranker.Rank(d, in, hits, on), nil
+}
+
+// holdsEnough reports whether hits hold at least n products of the kinds, or
+// from the places, that extra filters on.
+func holdsEnough(hits []search.Hit, extra search.Query, n int) bool {
+	keys := map[string]bool{}
+	for _, p := range extra.Places {
+		keys[search.PlaceKey(p)] = true
+	}
+	held := 0
+	for _, h := range hits {
+		if len(extra.Categories) > 0 && slices.Contains(extra.Categories, h.Category) ||
+			len(keys) > 0 && slices.ContainsFunc(search.PlaceKeys(h.Document), func(k string) bool { return keys[k] }) {
+			held++
+		}
+	}
+	return held >= n
 }
 
 // mergeHits joins two answers to the same text: the engine scores a product
