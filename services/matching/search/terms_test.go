@@ -19,6 +19,20 @@ func TestTermsFoldsAndDropsFillerWords(t *testing.T) {
 	}
 }
 
+// The kind of shop a buyer runs says nothing about the product it wants,
+// and is dropped as a phrase: "hàng" alone belongs to product names.
+func TestTermsDropTheBuyersKindOfShop(t *testing.T) {
+	for _, text := range []string{"Cửa hàng đặc sản cần mứt gừng", "Siêu thị cần mứt gừng đặc sản", "Nhà hàng cần mứt gừng đặc sản"} {
+		got := Terms(text, nil)
+		if want := []string{"mut", "gung", "dac", "san"}; !slices.Equal(slices.Sorted(slices.Values(got.Words)), slices.Sorted(slices.Values(want))) {
+			t.Errorf("%s: words = %q, want %q", text, got.Words, want)
+		}
+	}
+	if got := Terms("Giỏ hàng thủ công", nil); !slices.Contains(got.Words, "hang") {
+		t.Errorf("words = %q: the hàng of a product name was dropped", got.Words)
+	}
+}
+
 func TestTermsKeepsProductWordsTypedWithoutDiacritics(t *testing.T) {
 	got := Terms("ga doi yen the", nil)
 	if !slices.Equal(got.Words, []string{"ga", "doi", "yen", "the"}) {
