@@ -332,7 +332,7 @@ func (i *Index) Search(ctx context.Context, q search.Query) ([]search.Hit, error
 		return nil, fmt.Errorf("reading the index: %w", err)
 	}
 	steps := candidateSteps(q, terms, freq, products)
-	var found []search.Hit
+	found := make([]search.Hit, 0, limit)
 	seen := map[string]bool{}
 	for _, s := range steps {
 		if s.onlyIfNothing && len(found) > 0 {
