@@ -206,13 +206,15 @@ func TestProducersAreWarnedBeforeRatingsLapse(t *testing.T) {
 	fresh["ocop_certified_on"] = time.Now().AddDate(-1, 0, 0).Format("2006-01-02")
 	require.Equal(t, http.StatusCreated, b.api.Do(t, http.MethodPost, "/v1/products", fresh, owner).Status)
 
+	// The service's own job runs at its start too, and may have warned of a
+	// product created before it ran: together they warn of both, once.
 	uc := app.New(postgres.New(b.deps.Pool))
+	_, err := uc.RemindExpiringRatings(context.Background())
+	require.NoError(t, err)
 	n, err := uc.RemindExpiringRatings(context.Background())
 	require.NoError(t, err)
-	require.Equal(t, 2, n)
-	n, err = uc.RemindExpiringRatings(context.Background())
-	require.NoError(t, err)
 	require.Zero(t, n, "each warning is sent once")
+	require.Equal(t, 2, b.count(t, `SELECT count(*) FROM catalogue.outbox WHERE subject LIKE 'ocop.catalogue.rating.%'`))
 
 	var ev cataloguev1.RatingExpiring
 	testkit.Eventually(t, 10*time.Second, "a RatingExpiring warning", func() bool {
