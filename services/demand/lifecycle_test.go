@@ -131,11 +131,11 @@ func TestExpiryClosesDemandsPastTheirDate(t *testing.T) {
 	_, err := b.deps.Pool.Exec(context.Background(), `UPDATE demand.demands SET needed_by = current_date - 3 WHERE id = $1`, id)
 	require.NoError(t, err)
 
+	// The service's own job runs at its start too, and may expire it first.
 	uc := app.New(postgres.New(b.deps.Pool), time.Now)
-	n, err := uc.ExpireDemands(context.Background())
+	_, err = uc.ExpireDemands(context.Background())
 	require.NoError(t, err)
-	require.Equal(t, 1, n)
-	n, err = uc.ExpireDemands(context.Background())
+	n, err := uc.ExpireDemands(context.Background())
 	require.NoError(t, err)
 	require.Zero(t, n)
 
@@ -240,11 +240,11 @@ func TestQuotesAwardAndDeal(t *testing.T) {
 	// Four months on, one prompt for the third month, once.
 	_, err := b.deps.Pool.Exec(context.Background(), `UPDATE demand.deals SET awarded_at = now() - interval '4 months' WHERE id = $1`, deal.ID)
 	require.NoError(t, err)
+	// The service's own job runs at its start too, and may prompt first.
 	uc := app.New(postgres.New(b.deps.Pool), time.Now)
-	n, err := uc.PromptFollowUps(context.Background())
+	_, err = uc.PromptFollowUps(context.Background())
 	require.NoError(t, err)
-	require.Equal(t, 1, n)
-	n, err = uc.PromptFollowUps(context.Background())
+	n, err := uc.PromptFollowUps(context.Background())
 	require.NoError(t, err)
 	require.Zero(t, n)
 	b.waitForEvents(t, "ocop.demand.deal."+deal.ID,
