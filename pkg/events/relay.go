@@ -217,16 +217,13 @@ type outboxRow struct {
 // again before anything new, each lands on its old sequence, so consumers
 // and search indexes that had gone past it stay in step.
 func (r *Relay) restore(ctx context.Context) (int, error) {
-	tx, err := r.pool.Begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("starting outbox transaction: %w", err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	// Another relay of the service holding the lock is running, so it did
 	// this when it started.
-	if locked, err := r.lock(ctx, tx); err != nil || !locked {
+	tx, err := r.begin(ctx)
+	if err != nil || tx == nil {
 		return 0, err
 	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	var (
 		subject string
 		last    int64
@@ -315,14 +312,24 @@ func scanOutbox(row pgx.CollectableRow, more ...any) (outboxRow, error) {
 	return o, err
 }
 
-// lock takes the relay lock of the service for tx; false means another relay
-// of the service holds it.
-func (r *Relay) lock(ctx context.Context, tx pgx.Tx) (bool, error) {
-	var locked bool
-	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, r.schema).Scan(&locked); err != nil {
-		return false, fmt.Errorf("taking the relay lock: %w", err)
+// begin starts a transaction holding the relay lock of the service, which
+// the caller rolls back or commits; nil means another relay of the service
+// holds the lock.
+func (r *Relay) begin(ctx context.Context) (pgx.Tx, error) {
+	tx, err := r.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("starting outbox transaction: %w", err)
 	}
-	return locked, nil
+	var locked bool
+	err = tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, r.schema).Scan(&locked)
+	if err != nil || !locked {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("taking the relay lock: %w", err)
+		}
+		return nil, nil
+	}
+	return tx, nil
 }
 
 // publishBatch publishes one batch in a transaction that holds the relay lock.
@@ -330,15 +337,11 @@ func (r *Relay) lock(ctx context.Context, tx pgx.Tx) (bool, error) {
 // (transaction_id < pg_snapshot_xmin): a slow transaction that commits late is
 // published after, never skipped, and never overtaken by a younger one.
 func (r *Relay) publishBatch(ctx context.Context) (int, error) {
-	tx, err := r.pool.Begin(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("starting outbox transaction: %w", err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-
-	if locked, err := r.lock(ctx, tx); err != nil || !locked {
+	tx, err := r.begin(ctx)
+	if err != nil || tx == nil {
 		return 0, err
 	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	rows, err := tx.Query(ctx, `SELECT `+outboxColumns+` FROM `+r.table+`
 		WHERE published_at IS NULL AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 		ORDER BY transaction_id, id
