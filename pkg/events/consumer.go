@@ -227,17 +227,26 @@ func (c *Consumer) decode(ctx context.Context, msg jetstream.Msg) (event, bool) 
 func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 	hctx, cancel := context.WithTimeout(ctx, c.spec.AckWait)
 	defer cancel()
+	if e, ok := c.ready(ctx, hctx, msg); ok {
+		c.apply(ctx, e)
+	}
+}
+
+// ready decodes and prepares msg within hctx. A message that cannot be
+// decoded is dead-lettered, and an event that cannot be prepared is settled
+// as failed; neither is ready.
+func (c *Consumer) ready(ctx, hctx context.Context, msg jetstream.Msg) (event, bool) {
 	e, ok := c.decode(hctx, msg)
 	if !ok {
-		return
+		return event{}, false
 	}
 	handler, err := c.prepare(e.ctx, e.m)
 	if err != nil {
 		c.settle(ctx, e, false, err)
-		return
+		return event{}, false
 	}
 	e.handler = handler
-	c.apply(ctx, e)
+	return e, true
 }
 
 // apply runs a prepared event's handler in a transaction of its own and
@@ -245,12 +254,19 @@ func (c *Consumer) process(ctx context.Context, msg jetstream.Msg) {
 func (c *Consumer) apply(ctx context.Context, e event) {
 	var duplicate bool
 	err := pgx.BeginFunc(e.ctx, c.pool, func(tx pgx.Tx) (err error) {
-		if duplicate, err = c.record(e.ctx, tx, e.m); err != nil || duplicate {
-			return err
-		}
-		return e.handler(e.ctx, tx, e.m)
+		duplicate, err = c.handle(tx, e)
+		return err
 	})
 	c.settle(ctx, e, duplicate, err)
+}
+
+// handle records a prepared event in the inbox in tx and, unless it was
+// handled before (duplicate), runs its handler there.
+func (c *Consumer) handle(tx pgx.Tx, e event) (duplicate bool, err error) {
+	if duplicate, err = c.record(e.ctx, tx, e.m); err != nil || duplicate {
+		return duplicate, err
+	}
+	return false, e.handler(e.ctx, tx, e.m)
 }
 
 // settle acks a handled event, or dead-letters or retries a failed one.
@@ -314,17 +330,9 @@ func (c *Consumer) processBatch(ctx, stop context.Context, msgs []jetstream.Msg)
 			}
 			break
 		}
-		e, ok := c.decode(bctx, msg)
-		if !ok {
-			continue
+		if e, ok := c.ready(ctx, bctx, msg); ok {
+			batch = append(batch, e)
 		}
-		handler, err := c.prepare(e.ctx, e.m)
-		if err != nil {
-			c.settle(ctx, e, false, err)
-			continue
-		}
-		e.handler = handler
-		batch = append(batch, e)
 	}
 	if len(batch) == 0 {
 		return
@@ -333,13 +341,7 @@ func (c *Consumer) processBatch(ctx, stop context.Context, msgs []jetstream.Msg)
 	err := pgx.BeginFunc(bctx, c.pool, func(tx pgx.Tx) error {
 		for i, e := range batch {
 			var err error
-			if duplicate[i], err = c.record(e.ctx, tx, e.m); err != nil {
-				return err
-			}
-			if duplicate[i] {
-				continue
-			}
-			if err := e.handler(e.ctx, tx, e.m); err != nil {
+			if duplicate[i], err = c.handle(tx, e); err != nil {
 				return err
 			}
 		}

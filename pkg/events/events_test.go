@@ -76,6 +76,18 @@ func (b bundle) flush(t *testing.T, want int) {
 	require.Equal(t, want, total)
 }
 
+// firstDeadLetter waits for the first message on the dead-letter stream.
+func firstDeadLetter(t *testing.T, js jetstream.JetStream) jetstream.Msg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dl, err := js.OrderedConsumer(ctx, events.StreamDeadLetter, jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	msg, err := dl.Next(jetstream.FetchMaxWait(10 * time.Second))
+	require.NoError(t, err)
+	return msg
+}
+
 func readAll(t *testing.T, js jetstream.JetStream, subject string, want int) []jetstream.Msg {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -269,12 +281,7 @@ func TestConsumerBatchesWaitingEventsAndIsolatesAFailingOne(t *testing.T) {
 	testkit.Eventually(t, 20*time.Second, "every good event applied", func() bool {
 		return count(`SELECT count(*) FROM svc.effects`) == len(evs)-1
 	})
-	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer dcancel()
-	dl, err := b.js.OrderedConsumer(dctx, events.StreamDeadLetter, jetstream.OrderedConsumerConfig{})
-	require.NoError(t, err)
-	msg, err := dl.Next(jetstream.FetchMaxWait(10 * time.Second))
-	require.NoError(t, err)
+	msg := firstDeadLetter(t, b.js)
 	require.Equal(t, evs[150].ID, msg.Headers().Get("ce-id"))
 	time.Sleep(300 * time.Millisecond)
 	require.Equal(t, len(evs)-1, count(`SELECT count(DISTINCT value) FROM svc.effects`), "each once, the replay refused")
@@ -350,12 +357,7 @@ func TestConsumerDeadLettersPoisonEvents(t *testing.T) {
 	b.commit(t, ev)
 	b.flush(t, 1)
 
-	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer dcancel()
-	dl, err := b.js.OrderedConsumer(dctx, events.StreamDeadLetter, jetstream.OrderedConsumerConfig{})
-	require.NoError(t, err)
-	msg, err := dl.Next(jetstream.FetchMaxWait(10 * time.Second))
-	require.NoError(t, err)
+	msg := firstDeadLetter(t, b.js)
 	require.Equal(t, "ocop.deadletter.test-poison", msg.Subject())
 	require.Equal(t, ev.ID, msg.Headers().Get("ce-id"))
 	require.Equal(t, "demand references an unknown unit", msg.Headers().Get("ocop-reason"))
