@@ -342,7 +342,8 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	run := strconv.FormatInt(time.Now().Unix(), 36)
+	started := time.Now().Unix()
+	run := strconv.FormatInt(started, 36)
 	arrivals := newArrivals()
 	for k := range streamProducers {
 		id := fmt.Sprintf("bench-%s-%d", run, k)
@@ -356,7 +357,7 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 			return err
 		}
 		status, body, err = r.do(ctx, http.MethodPost, "/v1/products", token, map[string]any{"id": id + "-p",
-			"name": "Mứt gừng " + marker(run, k), "group": "thuc_pham", "category": "cakes_snacks", "ocop_stars": 4,
+			"name": "Mứt gừng " + marker(started, k), "group": "thuc_pham", "category": "cakes_snacks", "ocop_stars": 4,
 			"ocop_certified_on": time.Now().AddDate(0, -1, 0).Format("2006-01-02"), "unit": "kg", "price_vnd": 100000,
 			"monthly_capacity": 100000, "min_order": 1})
 		if err != nil || status != http.StatusCreated {
@@ -369,8 +370,8 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 	// The products must be in the index before demands ask for them.
 	for k := range streamProducers {
 		for {
-			_, body, err := r.do(ctx, http.MethodGet, "/v1/search/products?limit=1&q="+url.QueryEscape(marker(run, k)), "", nil)
-			if err == nil && bytes.Contains(body, []byte(marker(run, k))) {
+			_, body, err := r.do(ctx, http.MethodGet, "/v1/search/products?limit=1&q="+url.QueryEscape(marker(started, k)), "", nil)
+			if err == nil && bytes.Contains(body, []byte(marker(started, k))) {
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -398,7 +399,7 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 			sent[id] = time.Now()
 			mu.Unlock()
 			status, body, err := r.do(ctx, http.MethodPost, "/v1/demands", buyers[i%len(buyers)], map[string]any{"id": id, "buyer_kind": "retailer",
-				"title": "Mứt gừng " + marker(run, i%streamProducers), "text": "Cần mứt gừng " + marker(run, i%streamProducers) + " cho cửa hàng",
+				"title": "Mứt gừng " + marker(started, i%streamProducers), "text": "Cần mứt gừng " + marker(started, i%streamProducers) + " cho cửa hàng",
 				"group": "thuc_pham", "quantity": 100, "unit": "kg", "delivery_province": "Hà Nội"})
 			if err == nil && status != http.StatusCreated {
 				err = fmt.Errorf("demand answered %d: %s", status, body)
@@ -432,8 +433,17 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 	return nil
 }
 
-// marker is a word only bench producer k's product has.
-func marker(run string, k int) string { return fmt.Sprintf("dotai%sx%d", run, k) }
+// marker is a word only bench producer k's product has in the run started
+// then. It is all letters: a demand's reader splits digits from letters
+// ("500kg" is 500 kg), so a marker with digits would be read as words no
+// product has, each then looked up with typos allowed.
+func marker(started int64, k int) string {
+	word := []byte("dotai")
+	for n := started; n > 0; n /= 26 {
+		word = append(word, byte('a'+n%26))
+	}
+	return string(append(word, 'x', byte('a'+k)))
+}
 
 // arrivals records when each demand's notification reached a stream.
 type arrivals struct {
