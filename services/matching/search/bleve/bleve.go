@@ -433,12 +433,7 @@ func (i *Index) runStep(ctx context.Context, q search.Query, terms search.QueryT
 	if total <= uint64(shortlist) {
 		return i.run(ctx, full, q.ValidOn, limit)
 	}
-	// The shortlisted products lie among the query's own (a fair's
-	// exhibits, when it names them), and the query is otherwise the same,
-	// so each is scored as one pass would score it.
-	shortlisted := q
-	shortlisted.ProductIDs = ids
-	hits, err := i.run(ctx, buildQuery(shortlisted, terms, freq, s), q.ValidOn, limit)
+	hits, err := i.run(ctx, buildShortlistedQuery(q, terms, freq, s, ids), q.ValidOn, limit)
 	if err != nil || len(hits) == limit {
 		return hits, err
 	}
@@ -566,6 +561,17 @@ func buildQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64,
 		b.SetMinShould(1)
 	}
 	return b
+}
+
+// buildShortlistedQuery scores the shortlisted products as buildQuery
+// scores them. They are among what the step finds, so the filters that
+// weigh nothing (a group, certifications, stars: single terms and ranges
+// at zero boost) are not asked again: each would walk its postings (a
+// group's run to a quarter of a national catalogue) to every shortlisted
+// product. The driver, kinds and places stay: Bleve gives a disjunction or
+// conjunction no boost of its own, so their words count in the score.
+func buildShortlistedQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64, s step, ids []string) query.Query {
+	return buildQuery(search.Query{Categories: q.Categories, Places: q.Places, ProductIDs: ids}, terms, freq, s)
 }
 
 // buildShortlistQuery finds what buildQuery finds, scored by the words,

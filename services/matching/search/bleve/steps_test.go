@@ -130,3 +130,63 @@ func TestWideStepsScoreTheirShortlistByEveryClause(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"tet-7"}, ids(hits), "a number typed with the name tells products of one name apart")
 }
+
+func scoresByID(hits []search.Hit) map[string]float64 {
+	s := map[string]float64{}
+	for _, h := range hits {
+		s[h.ID] = h.Score
+	}
+	return s
+}
+
+// The shortlist is scored without the filters that weigh nothing, and
+// with those that do (the driver, kinds, places): its scores are the ones
+// a single pass over every candidate under every filter gives.
+func TestShortlistScoresAsOnePassUnderEveryFilter(t *testing.T) {
+	idx, err := OpenTemporary()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	words := []string{"tết", "gỗ", "quà tặng", "sơn mài", "hộp", "bánh"}
+	var changes []search.Change
+	for i := range 3 * commonWord {
+		d := search.Document{ID: fmt.Sprintf("p-%d", i), Name: "Hộp quà", Group: []string{"thuc_pham", "thu_cong"}[i%2],
+			Category: []string{"gift", "cake"}[i/2%2], Province: []string{"Bắc Ninh", "Hà Nội"}[i/4%2],
+			Stars: 3 + i%3, ExpiresOn: "2030-01-01"}
+		for k := range i % 7 {
+			d.Description += words[(i+k)%len(words)] + " "
+		}
+		if i%5 > 0 {
+			d.Certifications = []string{"VietGAP"}
+		}
+		changes = append(changes, search.Change{Upsert: &d})
+	}
+	require.NoError(t, idx.Apply(context.Background(), changes, 1))
+	ctx := context.Background()
+
+	q := search.Query{Text: "hộp quà tết sơn mài", Group: "thuc_pham", MinStars: 4, Certifications: []string{"VietGAP"},
+		Categories: []string{"gift"}, Places: []string{"Bắc Ninh"}, Limit: 20}
+	terms := search.Terms(q.Text, nil)
+	freq, err := idx.frequencies(ctx, terms.Words)
+	require.NoError(t, err)
+	steps := candidateSteps(q, terms, freq, uint64(len(changes)))
+	wide := 0
+	for _, s := range steps {
+		if s.most > wideStep {
+			wide++
+		}
+		hits, err := idx.runStep(ctx, q, terms, freq, s, q.Limit)
+		require.NoError(t, err)
+		require.NotEmpty(t, hits)
+		same := q
+		same.ProductIDs = ids(hits)
+		onePass, err := idx.run(ctx, buildQuery(same, terms, freq, s), q.ValidOn, q.Limit)
+		require.NoError(t, err)
+		want := scoresByID(onePass)
+		require.Len(t, want, len(hits))
+		for _, h := range hits {
+			// Equal to the last bits or two: clauses are summed in another order.
+			require.InEpsilon(t, want[h.ID], h.Score, 1e-12, "product %s", h.ID)
+		}
+	}
+	require.Positive(t, wide, "a step is wide enough to be shortlisted")
+}
