@@ -41,7 +41,11 @@ func packOf(p search.Document) (pack, bool) {
 	if !packUnits[unit] || !strings.ContainsAny(p.Name, "0123456789") {
 		return pack{}, false
 	}
-	m := packPattern.FindStringSubmatch(ocop.Fold(p.Name))
+	name := ocop.Fold(p.Name)
+	if !spacedWord(name, unit) {
+		return pack{}, false
+	}
+	m := packPattern.FindStringSubmatch(name)
 	if m == nil || m[1] != unit {
 		return pack{}, false
 	}
@@ -51,6 +55,24 @@ func packOf(p search.Document) (pack, bool) {
 		return pack{}, false
 	}
 	return pack{size: n * inner.factor, inner: inner.unit}, true
+}
+
+// spacedWord reports whether word is in s followed by a space, as the
+// pattern wants the product's unit: most names with a number lack it, and
+// looking costs a small share of running the pattern.
+func spacedWord(s, word string) bool {
+	for i := strings.Index(s, word); i >= 0; {
+		end := i + len(word)
+		if end < len(s) && strings.IndexByte(" \t\n\f\r", s[end]) >= 0 {
+			return true
+		}
+		next := strings.Index(s[end:], word)
+		if next < 0 {
+			return false
+		}
+		i = end + next
+	}
+	return false
 }
 
 // convert expresses q of the product's unit in unit, through the pack size
