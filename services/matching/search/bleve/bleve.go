@@ -23,7 +23,9 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
+	blevesearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/ocopvn/ocop/pkg/ocop"
 	"github.com/ocopvn/ocop/services/matching/search"
@@ -620,8 +622,14 @@ func filters(q search.Query, s step) []query.Query {
 		f.SetBoost(0)
 		must = append(must, f)
 	}
+	// unscoredFilter adds a single term or range, which at zero boost
+	// weighs nothing and so is read without frequencies.
+	unscoredFilter := func(f boostable) {
+		f.SetBoost(0)
+		must = append(must, unscored{f})
+	}
 	if q.Group != "" {
-		filter(fieldTerm(q.Group, fieldGroup))
+		unscoredFilter(fieldTerm(q.Group, fieldGroup))
 	}
 	if len(q.Categories) > 0 {
 		var any []query.Query
@@ -644,10 +652,10 @@ func filters(q search.Query, s step) []query.Query {
 		minStars := float64(q.MinStars)
 		r := bleve.NewNumericRangeInclusiveQuery(&minStars, nil, ptr(true), nil)
 		r.SetField(fieldStars)
-		filter(r)
+		unscoredFilter(r)
 	}
 	for _, c := range q.Certifications {
-		filter(fieldTerm(c, fieldCerts))
+		unscoredFilter(fieldTerm(c, fieldCerts))
 	}
 	if s.driver != nil {
 		filter(s.driver)
@@ -700,6 +708,32 @@ func scoring(terms search.QueryTerms, freq map[string]uint64) []query.Query {
 	}
 	return should
 }
+
+// unscored is a filter read without the frequencies and norms scoring
+// needs. Bleve reads them for every product a term steps over on its way to
+// the next one a search asks about, where without them it skips: a group
+// filter, whose term is in a quarter of a national catalogue, cost more
+// than the rest of a demand's search. Only a filter that weighs nothing
+// may be unscored.
+type unscored struct{ query.Query }
+
+func (u unscored) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, options blevesearch.SearcherOptions) (blevesearch.Searcher, error) {
+	options.Score = "none"
+	s, err := u.Query.Searcher(ctx, i, m, options)
+	if err != nil {
+		return nil, err
+	}
+	return weightless{s}, nil
+}
+
+// weightless keeps an unscored filter out of the query's normalisation, as
+// its zero boost kept it before: Bleve merges an unscored range's terms into
+// one searcher that claims a weight of its own.
+type weightless struct{ blevesearch.Searcher }
+
+func (weightless) Weight() float64 { return 0 }
+
+func (weightless) SetQueryNorm(float64) {}
 
 // boostable is a query whose weight can be set.
 type boostable interface {

@@ -190,3 +190,40 @@ func TestShortlistScoresAsOnePassUnderEveryFilter(t *testing.T) {
 	}
 	require.Positive(t, wide, "a step is wide enough to be shortlisted")
 }
+
+// Filters decide what is found and weigh nothing: the products a filtered
+// search finds score as they do found by their ids alone.
+func TestFiltersWeighNothing(t *testing.T) {
+	idx, err := OpenTemporary()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	var changes []search.Change
+	for i := range 60 {
+		d := search.Document{ID: fmt.Sprintf("p-%d", i), Name: []string{"Mật ong rừng", "Mật ong hoa vải", "Trà xanh"}[i%3],
+			Description: []string{"", "mật ong nguyên chất", "đóng chai thủy tinh"}[i/3%3],
+			Group:       []string{"thuc_pham", "do_uong"}[i/9%2], Stars: 2 + i%4, ExpiresOn: "2030-01-01"}
+		if i%4 > 0 {
+			d.Certifications = []string{"VietGAP"}
+		}
+		changes = append(changes, search.Change{Upsert: &d})
+	}
+	require.NoError(t, idx.Apply(context.Background(), changes, 1))
+	ctx := context.Background()
+
+	filtered := search.Query{Text: "mật ong hoa vải nguyên chất", Group: "thuc_pham", MinStars: 3, Certifications: []string{"VietGAP"}, Limit: 60}
+	hits, err := idx.Search(ctx, filtered)
+	require.NoError(t, err)
+	require.NotEmpty(t, hits)
+	for _, h := range hits {
+		require.Equal(t, "thuc_pham", h.Group)
+		require.GreaterOrEqual(t, h.Stars, 3)
+		require.Contains(t, h.Certifications, "VietGAP")
+	}
+	byID, err := idx.Search(ctx, search.Query{Text: filtered.Text, ProductIDs: ids(hits), Limit: 60})
+	require.NoError(t, err)
+	want := scoresByID(byID)
+	require.Len(t, want, len(hits))
+	for _, h := range hits {
+		require.InEpsilon(t, want[h.ID], h.Score, 1e-12, "product %s", h.ID)
+	}
+}
