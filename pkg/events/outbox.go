@@ -52,14 +52,15 @@ func (o *Outbox) Add(ctx context.Context, tx pgx.Tx, evs ...Event) error {
 		ids[i], subjects[i], types[i], sources[i], times[i], traces[i], payloads[i] =
 			e.ID, e.Subject, e.Type, e.Source, e.Time, e.TraceParent, e.Data
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO `+o.table+` (event_id, subject, type, source, event_time, traceparent, payload)
-		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::bytea[]);
-		`, ids, subjects, types, sources, times, traces, payloads)
-	if err != nil {
+	// The rows and the relay's wake-up go in one round trip: every
+	// statement of a transaction that writes events delays the relays.
+	var b pgx.Batch
+	b.Queue(`INSERT INTO `+o.table+` (event_id, subject, type, source, event_time, traceparent, payload)
+		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::bytea[])`,
+		ids, subjects, types, sources, times, traces, payloads)
+	b.Queue(`SELECT pg_notify($1, '')`, o.channel)
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 		return fmt.Errorf("writing %d events to the outbox: %w", len(evs), err)
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, o.channel); err != nil {
-		return fmt.Errorf("waking the outbox relay: %w", err)
 	}
 	return nil
 }
