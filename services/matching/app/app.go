@@ -30,7 +30,7 @@ const StoredMatches = 20
 // Repository is what matching stores.
 type Repository interface {
 	SaveDemand(ctx context.Context, tx pgx.Tx, d postgres.Demand) (bool, error)
-	ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID string, version int64, matches []rank.Match) error
+	ReplaceAnswer(ctx context.Context, tx pgx.Tx, demandID string, version int64, matches []rank.Match, group *rank.CombinedSupply) error
 	AddNotifications(ctx context.Context, tx pgx.Tx, ns []postgres.Notification) ([]postgres.Notification, error)
 	SetDemandStatus(ctx context.Context, tx pgx.Tx, id, status string, version int64) error
 	Outbox() *events.Outbox
@@ -39,7 +39,6 @@ type Repository interface {
 	Notifications(ctx context.Context, role, recipientID string, unreadOnly bool, after *postgres.NotificationCursor, limit int) ([]postgres.Notification, error)
 	MarkAnswered(ctx context.Context, tx pgx.Tx, producerID, demandID string, at time.Time) error
 	RecentMatchCounts(ctx context.Context, producerIDs []string, since time.Time) (map[string]int, error)
-	ReplaceSupplyGroup(ctx context.Context, tx pgx.Tx, demandID string, version int64, group *rank.CombinedSupply) error
 	SupplyGroup(ctx context.Context, demandID string) (*postgres.SupplyGroup, error)
 	OpenDemands(ctx context.Context, postedBefore time.Time) ([]postgres.Demand, error)
 }
@@ -163,14 +162,11 @@ func (m *Matching) DemandMatched(ctx context.Context, tx pgx.Tx, d postgres.Dema
 // producers picked for it that were not told before; it returns those.
 func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, matches []rank.Match) ([]postgres.Notification, error) {
 	top := matches[:min(len(matches), StoredMatches)]
-	if err := m.repo.ReplaceMatches(ctx, tx, d.ID, d.Version, top); err != nil {
-		return nil, err
-	}
 	var group *rank.CombinedSupply
 	if g, ok := rank.Combine(d.Demand, matches); ok {
 		group = &g
 	}
-	if err := m.repo.ReplaceSupplyGroup(ctx, tx, d.ID, d.Version, group); err != nil {
+	if err := m.repo.ReplaceAnswer(ctx, tx, d.ID, d.Version, top, group); err != nil {
 		return nil, err
 	}
 	picks, err := m.pick(ctx, matches)

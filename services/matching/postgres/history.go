@@ -92,32 +92,6 @@ type SupplyGroup struct {
 	Members  []SupplyMember
 }
 
-// ReplaceSupplyGroup stores the demand's combined supply, or clears it when
-// group is nil.
-func (r *Repository) ReplaceSupplyGroup(ctx context.Context, tx pgx.Tx, demandID string, version int64, group *rank.CombinedSupply) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM matching.supply_groups WHERE demand_id = $1`, demandID); err != nil {
-		return fmt.Errorf("clearing the combined supply of %s: %w", demandID, err)
-	}
-	if group == nil {
-		return nil
-	}
-	members := make([]SupplyMember, len(group.Members))
-	for i, m := range group.Members {
-		members[i] = SupplyMember{ProducerID: m.ProducerID, ProductID: m.ProductID, Capacity: m.Capacity,
-			DistanceKm: m.DistanceKm, Score: m.Score, Reasons: m.Reasons}
-	}
-	raw, err := json.Marshal(members)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO matching.supply_groups (demand_id, demand_version, capacity, members) VALUES ($1, $2, $3, $4)`,
-		demandID, version, group.Capacity, raw)
-	if err != nil {
-		return fmt.Errorf("storing the combined supply of %s: %w", demandID, err)
-	}
-	return nil
-}
-
 // SupplyGroup returns the demand's combined supply, or nil when it has none.
 func (r *Repository) SupplyGroup(ctx context.Context, demandID string) (*SupplyGroup, error) {
 	var (

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -121,22 +120,51 @@ func (r *Repository) SaveDemand(ctx context.Context, tx pgx.Tx, d Demand) (fresh
 	return tag.RowsAffected() == 1, nil
 }
 
-// ReplaceMatches stores the ranked list of the demand's latest matching.
-func (r *Repository) ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID string, version int64, matches []rank.Match) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM matching.matches WHERE demand_id = $1`, demandID); err != nil {
-		return fmt.Errorf("clearing matches of %s: %w", demandID, err)
+// ReplaceAnswer stores the ranked list of the demand's latest matching and
+// its combined supply (nil clears it). The statements go in one round trip:
+// they run in the consumer's transaction, which holds back every service's
+// outbox until it ends.
+func (r *Repository) ReplaceAnswer(ctx context.Context, tx pgx.Tx, demandID string, version int64, matches []rank.Match, group *rank.CombinedSupply) error {
+	type matchRow struct {
+		Rank       int      `json:"rank"`
+		ProductID  string   `json:"product_id"`
+		ProducerID string   `json:"producer_id"`
+		Score      float64  `json:"score"`
+		Reasons    []string `json:"reasons"`
 	}
-	rows := make([][]any, len(matches))
+	rows := make([]matchRow, len(matches))
 	for i, m := range matches {
-		rows[i] = []any{demandID, m.Rank, m.ProductID, m.ProducerID, m.Score, m.Reasons, version}
+		rows[i] = matchRow{Rank: m.Rank, ProductID: m.ProductID, ProducerID: m.ProducerID, Score: m.Score, Reasons: m.Reasons}
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{Schema, "matches"},
-		[]string{"demand_id", "rank", "product_id", "producer_id", "score", "reasons", "demand_version"}, pgx.CopyFromRows(rows))
+	rawMatches, err := json.Marshal(rows)
 	if err != nil {
-		return fmt.Errorf("storing matches of %s: %w", demandID, err)
+		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE matching.demands SET matched_at = now() WHERE id = $1`, demandID)
-	return err
+	var b pgx.Batch
+	b.Queue(`DELETE FROM matching.matches WHERE demand_id = $1`, demandID)
+	b.Queue(`INSERT INTO matching.matches (demand_id, rank, product_id, producer_id, score, reasons, demand_version)
+		SELECT $1, m.rank, m.product_id, m.producer_id, m.score, coalesce(m.reasons, '{}'), $3
+		FROM jsonb_to_recordset($2::jsonb) AS m(rank int, product_id text, producer_id text, score float8, reasons text[])`,
+		demandID, rawMatches, version)
+	b.Queue(`UPDATE matching.demands SET matched_at = now() WHERE id = $1`, demandID)
+	b.Queue(`DELETE FROM matching.supply_groups WHERE demand_id = $1`, demandID)
+	if group != nil {
+		members := make([]SupplyMember, len(group.Members))
+		for i, m := range group.Members {
+			members[i] = SupplyMember{ProducerID: m.ProducerID, ProductID: m.ProductID, Capacity: m.Capacity,
+				DistanceKm: m.DistanceKm, Score: m.Score, Reasons: m.Reasons}
+		}
+		rawMembers, err := json.Marshal(members)
+		if err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO matching.supply_groups (demand_id, demand_version, capacity, members) VALUES ($1, $2, $3, $4)`,
+			demandID, version, group.Capacity, rawMembers)
+	}
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return fmt.Errorf("storing the matches of %s: %w", demandID, err)
+	}
+	return nil
 }
 
 // Notification is what a producer or buyer was told.
@@ -169,9 +197,10 @@ func nullable(s string) *string {
 }
 
 // AddNotifications records the notifications not yet given to their
-// recipients and returns those it added, with their ids. The inserts go in
-// one round trip, and so do the wake-ups: a demand notifies many producers
-// inside a transaction that holds back every service's outbox until it ends.
+// recipients and returns those it added, with their ids. The inserts, and
+// the wake-ups of the live streams of those added, go in one round trip: a
+// demand notifies many producers inside a transaction that holds back every
+// service's outbox until it ends.
 func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notification) ([]Notification, error) {
 	var b pgx.Batch
 	ids := make([]string, len(ns))
@@ -188,17 +217,20 @@ func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notif
 		if n.Kind == "match" {
 			rankArg, scoreArg = n.Rank, n.Score
 		}
-		b.Queue(`INSERT INTO matching.notifications (id, recipient_role, recipient_id, kind, dedupe_key, title, body,
-				demand_id, product_id, rank, score, reasons, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-			ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
-			RETURNING created_at`, id, n.RecipientRole, n.RecipientID, n.Kind, n.DedupeKey, n.Title, n.Body,
-			nullable(n.DemandID), nullable(n.ProductID), rankArg, scoreArg, n.Reasons, n.Data)
+		// The live stream wakes on commit; the payload names whose stream.
+		b.Queue(`WITH added AS (
+				INSERT INTO matching.notifications (id, recipient_role, recipient_id, kind, dedupe_key, title, body,
+					demand_id, product_id, rank, score, reasons, data)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+				ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
+				RETURNING created_at)
+			SELECT created_at, pg_notify($14, $2 || ':' || $3) FROM added`, id, n.RecipientRole, n.RecipientID, n.Kind, n.DedupeKey, n.Title, n.Body,
+			nullable(n.DemandID), nullable(n.ProductID), rankArg, scoreArg, n.Reasons, n.Data, NotificationsChannel)
 	}
 	results := tx.SendBatch(ctx, &b)
 	var added []Notification
 	for i, n := range ns {
-		err := results.QueryRow().Scan(&n.CreatedAt)
+		err := results.QueryRow().Scan(&n.CreatedAt, nil)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue
 		}
@@ -214,18 +246,6 @@ func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notif
 	}
 	if err := results.Close(); err != nil {
 		return nil, fmt.Errorf("recording notifications: %w", err)
-	}
-	// The live stream wakes on commit; the payload names whose stream.
-	var recipients []string
-	for _, n := range added {
-		if key := n.RecipientRole + ":" + n.RecipientID; !slices.Contains(recipients, key) {
-			recipients = append(recipients, key)
-		}
-	}
-	if len(recipients) > 0 {
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, k) FROM unnest($2::text[]) k`, NotificationsChannel, recipients); err != nil {
-			return nil, fmt.Errorf("waking the live stream: %w", err)
-		}
 	}
 	return added, nil
 }
