@@ -188,10 +188,7 @@ func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, match
 // the match, taking turns among near-equal ones by their notifications of
 // the past rotationWindow (see rank.Pick).
 func (m *Matching) pick(ctx context.Context, matches []rank.Match) ([]rank.Match, error) {
-	producers := make([]string, 0, len(matches))
-	for _, mt := range rank.OnePerProducer(matches, len(matches)) {
-		producers = append(producers, mt.ProducerID)
-	}
+	producers := rank.Producers(matches)
 	recent, err := m.recent.Get(ctx, producers)
 	if err != nil {
 		return nil, err

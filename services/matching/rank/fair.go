@@ -26,13 +26,13 @@ var smallProducers = map[string]bool{"cooperative": true, "household": true, "cr
 // then score. recent maps a producer to its recent notification count.
 func Pick(matches []Match, n int, recent map[string]int) []Match {
 	best := OnePerProducer(matches, len(matches))
-	var out []Match
+	out := make([]Match, 0, min(n, len(best)))
 	for start := 0; start < len(best) && len(out) < n; {
 		end := start + 1
 		for end < len(best) && best[start].Score-best[end].Score <= FairMargin {
 			end++
 		}
-		band := append([]Match(nil), best[start:end]...)
+		band := best[start:end]
 		sort.SliceStable(band, func(i, j int) bool {
 			a, b := band[i], band[j]
 			if recent[a.ProducerID] != recent[b.ProducerID] {

@@ -157,11 +157,24 @@ func mergeHits(a, b []search.Hit) []search.Hit {
 	return a
 }
 
+// Producers returns the producers of matches, each once, in order.
+func Producers(matches []Match) []string {
+	ids := make([]string, 0, len(matches))
+	seen := make(map[string]bool, len(matches))
+	for _, m := range matches {
+		if !seen[m.ProducerID] {
+			seen[m.ProducerID] = true
+			ids = append(ids, m.ProducerID)
+		}
+	}
+	return ids
+}
+
 // OnePerProducer keeps each producer's best match, at most n of them: a
 // producer is told of a demand once, however many of its products fit.
 func OnePerProducer(matches []Match, n int) []Match {
-	seen := map[string]bool{}
-	var out []Match
+	seen := make(map[string]bool, min(n, len(matches)))
+	out := make([]Match, 0, min(n, len(matches)))
 	for _, m := range matches {
 		if len(out) == n {
 			break
