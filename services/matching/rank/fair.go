@@ -86,7 +86,7 @@ func Combine(d Demand, matches []Match) (CombinedSupply, bool) {
 	largest := map[string]SupplyMember{}
 	var order []string
 	for _, m := range matches {
-		capacity, ok := convert(m.Product.MonthlyCapacity, m.Product, d.Unit)
+		capacity, ok := convert(m.Product.MonthlyCapacity, *m.Product, d.Unit)
 		if !ok || capacity <= 0 || m.Score < floor {
 			continue
 		}

@@ -117,7 +117,7 @@ func TestResponsivenessCountsShareAndSpeed(t *testing.T) {
 }
 
 func match(producer, kind string, score float64) Match {
-	return Match{ProductID: "p-" + producer, ProducerID: producer, Score: score, Product: search.Document{ProducerKind: kind}}
+	return Match{ProductID: "p-" + producer, ProducerID: producer, Score: score, Product: &search.Document{ProducerKind: kind}}
 }
 
 func TestPickRotatesNearEqualProducersAndKeepsSmallOnes(t *testing.T) {
@@ -147,7 +147,7 @@ func TestCombineProposesClosestThenBestRated(t *testing.T) {
 	d := baseDemand()
 	d.Quantity, d.Unit = 300, "tấn"
 	member := func(producer string, tonnes float64, stars int, lat float64, score float64) Match {
-		return Match{ProducerID: producer, ProductID: "p-" + producer, Score: score, Product: search.Document{
+		return Match{ProducerID: producer, ProductID: "p-" + producer, Score: score, Product: &search.Document{
 			MonthlyCapacity: tonnes * 1000, Unit: "kg", Stars: stars, Lat: lat, Lon: d.DeliveryLon}}
 	}
 	ms := []Match{

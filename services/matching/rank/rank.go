@@ -67,7 +67,9 @@ type Match struct {
 	ProductID  string
 	ProducerID string
 	Reasons    []string
-	Product    search.Document
+	// Product is the hit's own document: a match is copied as it is
+	// picked and sorted, and a document is most of its size.
+	Product *search.Document
 }
 
 // Response is a producer's record of answering match notifications.
@@ -114,13 +116,14 @@ func (r Ranker) Rank(d Demand, in lexicon.Intent, hits []search.Hit, on time.Tim
 	}
 	reachable := reachableQuantity(d, in, hits, on)
 	matches := make([]Match, 0, len(hits))
-	for _, h := range hits {
+	for i := range hits {
+		h := &hits[i]
 		if !Eligible(d, h.Document, on) {
 			continue
 		}
-		s := r.score(d, in, h, maxText, reachable)
+		s := r.score(d, in, *h, maxText, reachable)
 		matches = append(matches, Match{
-			Score: s.total(r.Weights) * s.factor, ProductID: h.ID, ProducerID: h.ProducerID, Reasons: s.reasons, Product: h.Document,
+			Score: s.total(r.Weights) * s.factor, ProductID: h.ID, ProducerID: h.ProducerID, Reasons: s.reasons, Product: &h.Document,
 		})
 	}
 	sort.SliceStable(matches, func(i, j int) bool {

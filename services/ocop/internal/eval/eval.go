@@ -167,7 +167,7 @@ func Run(ctx context.Context, index search.Index, products int, demandsData []by
 		ranked := make([]string, 0, 20)
 		for _, m := range matches[:min(len(matches), 20)] {
 			ranked = append(ranked, m.ProductID)
-			if m.Rank <= 10 && !meetsHardConstraints(d, m.Product, asOf) {
+			if m.Rank <= 10 && !meetsHardConstraints(d, *m.Product, asOf) {
 				rep.Violations++
 			}
 		}
