@@ -39,6 +39,7 @@ type QueryTerms struct {
 // pairs neighbouring syllables.
 func Terms(text string, extra []string) QueryTerms {
 	var t QueryTerms
+	var exact []string
 	add := func(s string) {
 		words := Words(ocop.Lower(s))
 		kept := make([]string, 0, len(words))
@@ -47,10 +48,14 @@ func Terms(text string, extra []string) QueryTerms {
 			case i+1 < len(words) && stopwords[words[i]+" "+words[i+1]]:
 				kept = append(kept, "", "")
 				i++
-			case stopwords[words[i]] || isNumber(words[i]):
+			case stopwords[words[i]]:
 				kept = append(kept, "")
+			case isNumber(words[i]):
+				kept = append(kept, "")
+				exact = append(exact, words[i])
 			default:
 				kept = append(kept, ocop.Fold(words[i]))
+				exact = append(exact, words[i])
 			}
 		}
 		for i, w := range kept {
@@ -64,11 +69,12 @@ func Terms(text string, extra []string) QueryTerms {
 		}
 	}
 	add(text)
+	exactOfText := strings.Join(exact, " ")
 	for _, e := range extra {
 		add(e)
 	}
-	if lower := ocop.Lower(text); lower != ocop.Fold(text) {
-		t.Exact = lower
+	if exactOfText != ocop.Fold(exactOfText) {
+		t.Exact = exactOfText
 	}
 	return t
 }

@@ -14,8 +14,16 @@ func TestTermsFoldsAndDropsFillerWords(t *testing.T) {
 	if !slices.Contains(got.Phrases, "vai thieu") || slices.Contains(got.Phrases, "kho kg") {
 		t.Fatalf("phrases = %q", got.Phrases)
 	}
-	if got.Exact == "" {
-		t.Fatal("text with diacritics keeps an exact form")
+	if want := "vải thiều sấy khô 1 500 kg"; got.Exact != want {
+		t.Fatalf("exact = %q, want %q: the words and numbers as typed, without the fillers", got.Exact, want)
+	}
+}
+
+// Filler words are no spelling to reward: a demand whose product words
+// have no diacritics has no exact form, whatever its fillers have.
+func TestTermsExactFormLeavesOutFillers(t *testing.T) {
+	if got := Terms("Cần mua mut gung cho cửa hàng", nil); got.Exact != "" {
+		t.Fatalf("exact = %q, want none", got.Exact)
 	}
 }
 
