@@ -199,7 +199,7 @@ func (m *Matching) pick(ctx context.Context, matches []rank.Match) ([]rank.Match
 	}
 	wanted := make([]rank.Match, 0, len(matches))
 	for _, mt := range matches {
-		if prefs[mt.ProducerID].Wants(mt.Product.Group, mt.Product.Category, mt.Score) {
+		if prefs.Of("producer", mt.ProducerID).Wants(mt.Product.Group, mt.Product.Category, mt.Score) {
 			wanted = append(wanted, mt)
 		}
 	}

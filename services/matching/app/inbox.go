@@ -19,7 +19,7 @@ import (
 // Inbox is what the inbox, the live stream, webhooks and preferences
 // need stored.
 type Inbox interface {
-	Preferences(ctx context.Context, role string, ids []string) (map[string]delivery.Preferences, error)
+	Preferences(ctx context.Context, role string, ids []string) (delivery.PreferencesByRecipient, error)
 	SavePreferences(ctx context.Context, role, id string, p delivery.Preferences) error
 	MarkRead(ctx context.Context, role, recipientID, id string) error
 	MarkAllRead(ctx context.Context, role, recipientID string) (int64, error)
@@ -59,7 +59,7 @@ func (c *InboxCases) Preferences(ctx context.Context, who auth.Principal) (deliv
 		return delivery.Preferences{}, err
 	}
 	ps, err := c.store().Preferences(ctx, string(who.Role), []string{who.OrgID})
-	return ps[who.OrgID], err
+	return ps.Of(string(who.Role), who.OrgID), err
 }
 
 // SetPreferences replaces the caller's notification preferences.

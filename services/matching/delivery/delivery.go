@@ -171,7 +171,7 @@ func (q *Queue) Dispatch(ctx context.Context, tx pgx.Tx, ns []Notice) error {
 	}
 	for _, n := range ns {
 		key := n.RecipientRole + ":" + n.RecipientID
-		p := prefs[key]
+		p := prefs.Of(n.RecipientRole, n.RecipientID)
 		if p.Webhooks && len(hooks[key]) > 0 {
 			if err := q.queueWebhooks(ctx, tx, n, hooks[key]); err != nil {
 				return err
@@ -191,13 +191,23 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// PreferencesOf loads the preferences of recipients given as parallel role
-// and id lists, keyed "role:id"; a recipient who set none has the defaults.
-func PreferencesOf(ctx context.Context, db Querier, roles, ids []string) (map[string]Preferences, error) {
-	out := make(map[string]Preferences, len(ids))
-	for i := range ids {
-		out[roles[i]+":"+ids[i]] = Defaults()
+// PreferencesByRecipient holds the preferences recipients set, keyed
+// "role:id".
+type PreferencesByRecipient map[string]Preferences
+
+// Of returns a recipient's preferences: the defaults when it set none.
+func (p PreferencesByRecipient) Of(role, id string) Preferences {
+	if v, ok := p[role+":"+id]; ok {
+		return v
 	}
+	return Defaults()
+}
+
+// PreferencesOf loads the preferences of recipients given as parallel role
+// and id lists. Only those set are held: a demand asks for a hundred
+// producers', and most have never changed theirs.
+func PreferencesOf(ctx context.Context, db Querier, roles, ids []string) (PreferencesByRecipient, error) {
+	out := PreferencesByRecipient{}
 	rows, err := db.Query(ctx, `SELECT p.recipient_role || ':' || p.recipient_id, p.preferences
 		FROM matching.notification_preferences p JOIN unnest($1::text[], $2::text[]) r(role, id)
 		ON p.recipient_role = r.role AND p.recipient_id = r.id`, roles, ids)
@@ -222,7 +232,7 @@ func PreferencesOf(ctx context.Context, db Querier, roles, ids []string) (map[st
 // preferencesOfOne loads one recipient's preferences.
 func preferencesOfOne(ctx context.Context, db Querier, role, id string) (Preferences, error) {
 	ps, err := PreferencesOf(ctx, db, []string{role}, []string{id})
-	return ps[role+":"+id], err
+	return ps.Of(role, id), err
 }
 
 type hookRef struct {

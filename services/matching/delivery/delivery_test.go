@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +120,20 @@ func TestEmailsInBothLanguages(t *testing.T) {
 	}
 	if html, _ := Render("vi", []Item{{Kind: "match", Title: "<script>x</script>"}}, false); strings.Contains(html.HTML, "<script>") {
 		t.Fatal("HTML e-mails escape what users wrote")
+	}
+}
+
+func TestPreferencesOfARecipientWhoSetNoneAreTheDefaults(t *testing.T) {
+	set := Defaults()
+	set.MinScore = 0.5
+	ps := PreferencesByRecipient{"producer:prd-1": set}
+	if got := ps.Of("producer", "prd-1").MinScore; got != 0.5 {
+		t.Fatalf("the preferences set: min score %v, want 0.5", got)
+	}
+	if got := ps.Of("producer", "prd-2"); !reflect.DeepEqual(got, Defaults()) {
+		t.Fatalf("a producer who set none: %+v, want the defaults", got)
+	}
+	if got := ps.Of("buyer", "prd-1"); !reflect.DeepEqual(got, Defaults()) {
+		t.Fatalf("the same id in another role is another recipient: %+v", got)
 	}
 }

@@ -16,22 +16,14 @@ import (
 	"github.com/ocopvn/ocop/services/matching/delivery"
 )
 
-// Preferences returns the recipients' notification preferences by id, the
-// defaults for those who set none.
-func (r *Repository) Preferences(ctx context.Context, role string, ids []string) (map[string]delivery.Preferences, error) {
+// Preferences returns the notification preferences the recipients of a role
+// set.
+func (r *Repository) Preferences(ctx context.Context, role string, ids []string) (delivery.PreferencesByRecipient, error) {
 	roles := make([]string, len(ids))
 	for i := range ids {
 		roles[i] = role
 	}
-	byKey, err := delivery.PreferencesOf(ctx, r.pool, roles, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]delivery.Preferences, len(ids))
-	for _, id := range ids {
-		out[id] = byKey[role+":"+id]
-	}
-	return out, nil
+	return delivery.PreferencesOf(ctx, r.pool, roles, ids)
 }
 
 // SavePreferences stores a recipient's notification preferences.
