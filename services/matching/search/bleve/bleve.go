@@ -616,8 +616,10 @@ func buildShortlistQuery(q search.Query, terms search.QueryTerms, freq map[strin
 // filters are the clauses that decide what a step finds, the driver among them.
 func filters(q search.Query, s step) []query.Query {
 	var must []query.Query
-	// filter adds a clause that decides what is found but not how well: a
-	// zero boost keeps a rare category's term score out of text relevance.
+	// filter adds a clause that decides what is found. Bleve ignores the
+	// boost of a disjunction or conjunction, so the words of the kinds and
+	// places asked for, and of a step's driver, count in the score; ranking
+	// was tuned with them in.
 	filter := func(f boostable) {
 		f.SetBoost(0)
 		must = append(must, f)
