@@ -368,6 +368,11 @@ type step struct {
 	// most is the most products the step can find: the driver's words'
 	// product counts, or the whole catalogue.
 	most uint64
+	// shortlisted, when set, are the only products scored: found by the
+	// step already, they are not asked again for the filters that weigh
+	// nothing, each of which would walk its postings (a group's run to a
+	// quarter of a national catalogue) to every one of them.
+	shortlisted []string
 }
 
 func candidateSteps(q search.Query, terms search.QueryTerms, freq map[string]uint64, products uint64) []step {
@@ -435,7 +440,8 @@ func (i *Index) runStep(ctx context.Context, q search.Query, terms search.QueryT
 	if total <= uint64(shortlist) {
 		return i.run(ctx, full, q.ValidOn, limit)
 	}
-	hits, err := i.run(ctx, buildShortlistedQuery(q, terms, freq, s, ids), q.ValidOn, limit)
+	s.shortlisted = ids
+	hits, err := i.run(ctx, buildQuery(q, terms, freq, s), q.ValidOn, limit)
 	if err != nil || len(hits) == limit {
 		return hits, err
 	}
@@ -565,17 +571,6 @@ func buildQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64,
 	return b
 }
 
-// buildShortlistedQuery scores the shortlisted products as buildQuery
-// scores them. They are among what the step finds, so the filters that
-// weigh nothing (a group, certifications, stars: single terms and ranges
-// at zero boost) are not asked again: each would walk its postings (a
-// group's run to a quarter of a national catalogue) to every shortlisted
-// product. The driver, kinds and places stay: Bleve gives a disjunction or
-// conjunction no boost of its own, so their words count in the score.
-func buildShortlistedQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64, s step, ids []string) query.Query {
-	return buildQuery(search.Query{Categories: q.Categories, Places: q.Places, ProductIDs: ids}, terms, freq, s)
-}
-
 // buildShortlistQuery finds what buildQuery finds, scored by the words,
 // neighbouring pairs and numbers in a product's name alone.
 func buildShortlistQuery(q search.Query, terms search.QueryTerms, freq map[string]uint64, s step) query.Query {
@@ -627,6 +622,9 @@ func filters(q search.Query, s step) []query.Query {
 	// unscoredFilter adds a single term or range, which at zero boost
 	// weighs nothing and so is read without frequencies.
 	unscoredFilter := func(f boostable) {
+		if s.shortlisted != nil {
+			return
+		}
 		f.SetBoost(0)
 		must = append(must, unscored{f})
 	}
@@ -647,7 +645,12 @@ func filters(q search.Query, s step) []query.Query {
 		}
 		filter(bleve.NewDisjunctionQuery(any...))
 	}
-	if len(q.ProductIDs) > 0 {
+	switch {
+	case s.shortlisted != nil:
+		// The shortlist lies among the query's own products (a fair's
+		// exhibits, when it names them).
+		filter(bleve.NewDocIDQuery(s.shortlisted))
+	case len(q.ProductIDs) > 0:
 		filter(bleve.NewDocIDQuery(q.ProductIDs))
 	}
 	if q.MinStars > 0 {
