@@ -79,8 +79,9 @@ func (m Matcher) MatchAmong(ctx context.Context, d Demand, on time.Time, product
 	// Products of the kinds named, and products from the places named, are
 	// fetched whatever their words: the text may not spell them. Such a
 	// search is skipped when the words' hits already hold as many products
-	// of those kinds (or places) as it would fetch: the engine scores a
-	// product the same in both, so those are the best of them. On a
+	// of those kinds (or places) as it would fetch: it orders them by the
+	// same words, its kind's (or place's) term adding the same to each
+	// product of one kind, so those are the best of them. On a
 	// national catalogue they often do (a demand for dried litchi finds a
 	// hundred dried fruits by its words), and each search costs tens of
 	// milliseconds there; the ones needed run at once and are merged in
@@ -142,8 +143,9 @@ func holdsEnough(hits []search.Hit, extra search.Query, n int) bool {
 	return held >= n
 }
 
-// mergeHits joins two answers to the same text: the engine scores a product
-// the same in both, so a product in both keeps that score once.
+// mergeHits joins two answers to the same text. A product in both keeps
+// its score from the first, the search by the words alone: the engine adds
+// a kind's or place's term to its score in the second.
 func mergeHits(a, b []search.Hit) []search.Hit {
 	seen := make(map[string]bool, len(a))
 	for _, h := range a {
