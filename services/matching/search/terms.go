@@ -93,11 +93,20 @@ func isNumber(w string) bool {
 	return true
 }
 
+// maxTypoWord is the longest word whose typos are forgiven. The catalogue's
+// longest word has 12 letters; a longer run is a code, a link or pasted text,
+// and the engine's typo automaton grows with the word until it refuses to
+// build it, which would fail the whole search or demand.
+const maxTypoWord = 32
+
 // Typos is how many typos a folded query word forgives, as Meilisearch
 // counts them: none below 5 letters (most Vietnamese syllables, where one
-// letter changes the word: "vai", "vải", "vay"), one from 5, two from 9.
+// letter changes the word: "vai", "vải", "vay"), one from 5, two from 9,
+// none again past maxTypoWord.
 func Typos(word string) int {
 	switch n := len([]rune(word)); {
+	case n > maxTypoWord:
+		return 0
 	case n >= 9:
 		return 2
 	case n >= 5:

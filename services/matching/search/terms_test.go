@@ -2,6 +2,7 @@ package search
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,20 @@ func TestTermsWithExtraTerms(t *testing.T) {
 	got := Terms("mì Chũ", []string{"mỳ Chũ"})
 	if !slices.Contains(got.Phrases, "mi chu") || !slices.Contains(got.Phrases, "my chu") {
 		t.Fatalf("phrases = %q", got.Phrases)
+	}
+}
+
+func TestTyposByWordLength(t *testing.T) {
+	for _, c := range []struct {
+		word string
+		want int
+	}{
+		{"vai", 0}, {"thieu", 1}, {"huongcuoi", 2},
+		{strings.Repeat("a", maxTypoWord), 2},
+		{strings.Repeat("a", maxTypoWord+1), 0},
+	} {
+		if got := Typos(c.word); got != c.want {
+			t.Errorf("Typos(%d letters) = %d, want %d", len([]rune(c.word)), got, c.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package bleve
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,4 +208,14 @@ func TestTyposForgivenInLongWordsOnly(t *testing.T) {
 	hits, err = idx.Search(context.Background(), search.Query{Text: "vau", Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, hits, "a short syllable with a typo is another word")
+}
+
+// A word of a thousand letters (pasted text, found by fuzzing) would need a
+// typo automaton larger than the engine builds; it is matched as spelled.
+func TestOverlongWordIsSearchedAsSpelled(t *testing.T) {
+	idx := setup(t)
+	word := strings.Repeat("ab", 500)
+	hits, err := idx.Search(context.Background(), search.Query{Text: "vải thiều " + word, Terms: []string{word}, Limit: 10})
+	require.NoError(t, err)
+	require.Contains(t, ids(hits), "dried")
 }
