@@ -2,6 +2,7 @@ package bleve
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -218,4 +219,31 @@ func TestOverlongWordIsSearchedAsSpelled(t *testing.T) {
 	hits, err := idx.Search(context.Background(), search.Query{Text: "vải thiều " + word, Terms: []string{word}, Limit: 10})
 	require.NoError(t, err)
 	require.Contains(t, ids(hits), "dried")
+}
+
+// A bulk import is written in batches, each a segment; Bleve's default
+// policy would keep six segments of 2,000 products, which every term a
+// search looks up is then looked up in.
+func TestBulkWritesAreMergedIntoFewSegments(t *testing.T) {
+	idx, err := OpenTemporary()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	for batch := range 6 {
+		changes := make([]search.Change, 2000)
+		for i := range changes {
+			d := docs()[i%len(docs())]
+			d.ID = fmt.Sprintf("p-%d-%d", batch, i)
+			changes[i] = search.Change{Upsert: &d}
+		}
+		require.NoError(t, idx.Apply(context.Background(), changes, uint64(batch+1)))
+	}
+	segments := func() uint64 {
+		stats := idx.idx.StatsMap()["index"].(map[string]any)
+		return stats["num_root_filesegments"].(uint64) + stats["num_root_memorysegments"].(uint64)
+	}
+	require.Eventually(t, func() bool { return segments() <= 3 }, 30*time.Second, 50*time.Millisecond,
+		"12,000 products in %d segments", segments())
+	n, err := idx.Count(context.Background())
+	require.NoError(t, err)
+	require.EqualValues(t, 12000, n)
 }
