@@ -103,8 +103,10 @@ const mappingVersion = "2"
 // per tier leaves 4 (the benchmark's demand: 2.0–2.5 ms and 690–980 KB of
 // matching → 1.7 ms and 610 KB), for about twice the merging while a bulk
 // import is written. A catalogue is read far more often than it is written.
-var runtimeConfig = map[string]any{
-	"scorchMergePlanOptions": map[string]any{"maxSegmentsPerTier": 2},
+// It is a new map each time: Bleve writes the index's path into the one it
+// is given.
+func runtimeConfig() map[string]any {
+	return map[string]any{"scorchMergePlanOptions": map[string]any{"maxSegmentsPerTier": 2}}
 }
 
 // Index is a Bleve index of products.
@@ -121,7 +123,7 @@ var _ search.Index = (*Index)(nil)
 // checkpoint is then 0, so the indexer rebuilds it from the catalogue stream
 // as `ocop reindex` would.
 func Open(dir string) (*Index, error) {
-	idx, err := bleve.OpenUsing(dir, runtimeConfig)
+	idx, err := bleve.OpenUsing(dir, runtimeConfig())
 	if err == nil {
 		version, verr := idx.GetInternal(mappingKey)
 		if verr == nil && string(version) == mappingVersion {
@@ -137,7 +139,7 @@ func Open(dir string) (*Index, error) {
 			return nil, fmt.Errorf("creating index directory %s: %w", dir, err)
 		}
 		_ = os.Remove(dir)
-		if idx, err = bleve.NewUsing(dir, indexMapping(), scorch.Name, scorch.Name, runtimeConfig); err == nil {
+		if idx, err = bleve.NewUsing(dir, indexMapping(), scorch.Name, scorch.Name, runtimeConfig()); err == nil {
 			err = idx.SetInternal(mappingKey, []byte(mappingVersion))
 		}
 	}

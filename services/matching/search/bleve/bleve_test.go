@@ -247,3 +247,24 @@ func TestBulkWritesAreMergedIntoFewSegments(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 12000, n)
 }
+
+// Bleve writes an index's path into the configuration it is opened with;
+// one index opened after another must not be sent to the first one's files.
+func TestIndexesInTwoDirectoriesStayApart(t *testing.T) {
+	root := t.TempDir()
+	for i, d := range docs()[:2] {
+		idx, err := Open(fmt.Sprintf("%s/%d.bleve", root, i))
+		require.NoError(t, err)
+		require.NoError(t, idx.Apply(context.Background(), []search.Change{{Upsert: &d}}, uint64(i+1)))
+		require.NoError(t, idx.Close())
+	}
+	idx, err := Open(root + "/0.bleve")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	seq, err := idx.Sequence(context.Background())
+	require.NoError(t, err)
+	require.EqualValues(t, 1, seq)
+	hits, err := idx.Search(context.Background(), search.Query{Text: "vải thiều", Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, []string{docs()[0].ID}, ids(hits))
+}
