@@ -26,7 +26,7 @@ import (
 // peaked at 684 MB RSS. The index's mapped files come on top of the heap:
 // 150–180 MB for 100,000 products at the end of an import, while merged
 // segments replace the ones they came from. At 450 MiB the two together
-// peaked at 623 MB; at 400 MiB, at 545 MB, the import taking 1–2 s longer.
+// peaked at 623 MB once; at 400 MiB, at 529–584 MB in twelve runs.
 const defaultMemoryLimit = 400 << 20
 
 // defaultGCPercent is GOGC for ocop serve when GOGC is not set. The soft
