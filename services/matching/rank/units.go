@@ -61,18 +61,16 @@ func packOf(p search.Document) (pack, bool) {
 // pattern wants the product's unit: most names with a number lack it, and
 // looking costs a small share of running the pattern.
 func spacedWord(s, word string) bool {
-	for i := strings.Index(s, word); i >= 0; {
-		end := i + len(word)
-		if end < len(s) && strings.IndexByte(" \t\n\f\r", s[end]) >= 0 {
-			return true
-		}
-		next := strings.Index(s[end:], word)
-		if next < 0 {
+	for {
+		i := strings.Index(s, word)
+		if i < 0 {
 			return false
 		}
-		i = end + next
+		s = s[i+len(word):]
+		if s != "" && strings.IndexByte(" \t\n\f\r", s[0]) >= 0 {
+			return true
+		}
 	}
-	return false
 }
 
 // convert expresses q of the product's unit in unit, through the pack size
