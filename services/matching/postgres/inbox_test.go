@@ -73,3 +73,61 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 		require.False(t, ok, bad)
 	}
 }
+
+// One call records many notifications in one statement: each keeps its
+// fields, a fact told before (in an earlier call or earlier in the same
+// call) is not added, and a recipient's stream follows the call's order.
+func TestNotificationsAreAddedTogetherOnceEach(t *testing.T) {
+	pool := testkit.Postgres(t, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
+	repo := New(pool, testkit.Logger(t))
+	ctx := context.Background()
+	add := func(ns []Notification) []Notification {
+		var added []Notification
+		require.NoError(t, repo.InTx(ctx, func(tx pgx.Tx) (err error) {
+			added, err = repo.AddNotifications(ctx, tx, ns)
+			return err
+		}))
+		return added
+	}
+	require.Len(t, add([]Notification{{RecipientRole: "producer", RecipientID: "prd-2", Kind: "quote_decided", DedupeKey: "told", Title: "told before"}}), 1)
+
+	added := add([]Notification{
+		{RecipientRole: "producer", RecipientID: "prd-1", Kind: "match", DedupeKey: "m1", Title: "first", Rank: 1, Score: 0.9,
+			Reasons: []string{"cùng loại", "4 sao"}, Data: map[string]any{"producer_id": "prd-1"}},
+		{RecipientRole: "producer", RecipientID: "prd-2", Kind: "quote_decided", DedupeKey: "told", Title: "told again"},
+		{RecipientRole: "buyer", RecipientID: "buy-1", Kind: "quote_submitted", DedupeKey: "q1", Title: "to the buyer", Reasons: []string{}},
+		{RecipientRole: "producer", RecipientID: "prd-1", Kind: "match", DedupeKey: "m1", Title: "first, twice"},
+		{RecipientRole: "producer", RecipientID: "prd-1", Kind: "match", DedupeKey: "m2", Title: "second", Rank: 2, Score: 0.5},
+	})
+	require.Len(t, added, 3)
+	for i, title := range []string{"first", "to the buyer", "second"} {
+		require.Equal(t, title, added[i].Title)
+		require.NotEmpty(t, added[i].ID)
+		require.False(t, added[i].CreatedAt.IsZero())
+		require.NotNil(t, added[i].Data)
+	}
+
+	ns, heldBy, err := repo.NotificationsAfter(ctx, "producer", "prd-1", StreamCursor{}, 100)
+	require.NoError(t, err)
+	require.Zero(t, heldBy)
+	require.Len(t, ns, 2)
+	require.Equal(t, "first", ns[0].Title)
+	require.Equal(t, added[0].ID, ns[0].ID)
+	require.Equal(t, 1, ns[0].Rank)
+	require.InDelta(t, 0.9, ns[0].Score, 1e-9)
+	require.Equal(t, []string{"cùng loại", "4 sao"}, ns[0].Reasons)
+	require.Equal(t, map[string]any{"producer_id": "prd-1"}, ns[0].Data)
+	require.Equal(t, "second", ns[1].Title)
+	require.Nil(t, ns[1].Reasons)
+
+	ns, _, err = repo.NotificationsAfter(ctx, "buyer", "buy-1", StreamCursor{}, 100)
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	require.Zero(t, ns[0].Rank, "only a match has a rank")
+	require.Equal(t, []string{}, ns[0].Reasons)
+
+	ns, _, err = repo.NotificationsAfter(ctx, "producer", "prd-2", StreamCursor{}, 100)
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	require.Equal(t, "told before", ns[0].Title)
+}
