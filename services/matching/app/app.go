@@ -134,46 +134,62 @@ func (m *Matching) add(ctx context.Context, tx pgx.Tx, ns []postgres.Notificatio
 	return added, m.dispatch.Dispatch(ctx, tx, notices)
 }
 
-// MatchDemand ranks the catalogue for a posted or edited demand. It reads
-// only, so the consumer runs it before its transaction opens.
-func (m *Matching) MatchDemand(ctx context.Context, d postgres.Demand) ([]rank.Match, error) {
-	matches, err := m.matcher.Match(ctx, d.Demand, ocop.Today(m.now()))
-	if err != nil {
-		return nil, fmt.Errorf("matching demand %s: %w", d.ID, err)
-	}
-	return matches, nil
+// Ranking is a demand's ranked products and, among them, the producers'
+// products picked to be told.
+type Ranking struct {
+	Matches []rank.Match
+	Picks   []rank.Match
 }
 
-// DemandMatched stores a demand's ranked list (from MatchDemand) and
-// notifies the best producers, in the handler's transaction, unless a newer
+// MatchDemand ranks the catalogue for a posted or edited demand and picks
+// whom to tell. It reads only, so the consumer runs it before its
+// transaction opens.
+func (m *Matching) MatchDemand(ctx context.Context, d postgres.Demand) (Ranking, error) {
+	matches, err := m.matcher.Match(ctx, d.Demand, ocop.Today(m.now()))
+	if err != nil {
+		return Ranking{}, fmt.Errorf("matching demand %s: %w", d.ID, err)
+	}
+	return m.rank(ctx, matches)
+}
+
+// rank picks among matches whom to tell. The producers' preferences and
+// recent counts are read before any transaction opens: read inside one,
+// they kept its connection waiting on a second from the pool, and every
+// service's outbox waited on that transaction.
+func (m *Matching) rank(ctx context.Context, matches []rank.Match) (Ranking, error) {
+	picks, err := m.pick(ctx, matches)
+	if err != nil {
+		return Ranking{}, err
+	}
+	return Ranking{Matches: matches, Picks: picks}, nil
+}
+
+// DemandMatched stores a demand's ranking (from MatchDemand) and notifies
+// the producers picked, in the handler's transaction, unless a newer
 // version of the demand was handled already. A producer already told of a
 // product for this demand is not told again; an edit that brings a new
 // product of its to the top is told.
-func (m *Matching) DemandMatched(ctx context.Context, tx pgx.Tx, d postgres.Demand, matches []rank.Match) error {
+func (m *Matching) DemandMatched(ctx context.Context, tx pgx.Tx, d postgres.Demand, r Ranking) error {
 	fresh, err := m.repo.SaveDemand(ctx, tx, d)
 	if err != nil || !fresh {
 		return err
 	}
-	_, err = m.tell(ctx, tx, d, matches)
+	_, err = m.tell(ctx, tx, d, r)
 	return err
 }
 
 // tell stores a demand's ranked list and combined supply, and notifies the
 // producers picked for it that were not told before; it returns those.
-func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, matches []rank.Match) ([]postgres.Notification, error) {
-	top := matches[:min(len(matches), StoredMatches)]
+func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, r Ranking) ([]postgres.Notification, error) {
+	top := r.Matches[:min(len(r.Matches), StoredMatches)]
 	var group *rank.CombinedSupply
-	if g, ok := rank.Combine(d.Demand, matches); ok {
+	if g, ok := rank.Combine(d.Demand, r.Matches); ok {
 		group = &g
 	}
 	if err := m.repo.ReplaceAnswer(ctx, tx, d.ID, d.Version, top, group); err != nil {
 		return nil, err
 	}
-	picks, err := m.pick(ctx, matches)
-	if err != nil {
-		return nil, err
-	}
-	added, err := m.add(ctx, tx, matchNotifications(d, picks))
+	added, err := m.add(ctx, tx, matchNotifications(d, r.Picks))
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ import (
 // ranks, with the demand's whole ranking.
 type ProductMatch struct {
 	demand  postgres.Demand
-	matches []rank.Match
+	ranking Ranking
 	pick    rank.Match
 }
 
@@ -45,12 +45,12 @@ func (m *Matching) MatchProduct(ctx context.Context, p search.Document, changedA
 		if err != nil {
 			return nil, fmt.Errorf("matching demand %s against product %s: %w", d.ID, p.ID, err)
 		}
-		picks, err := m.pick(ctx, matches)
+		r, err := m.rank(ctx, matches)
 		if err != nil {
 			return nil, err
 		}
-		if i := slices.IndexFunc(picks, func(mt rank.Match) bool { return mt.ProductID == p.ID }); i >= 0 {
-			found = append(found, ProductMatch{demand: d, matches: matches, pick: picks[i]})
+		if i := slices.IndexFunc(r.Picks, func(mt rank.Match) bool { return mt.ProductID == p.ID }); i >= 0 {
+			found = append(found, ProductMatch{demand: d, ranking: r, pick: r.Picks[i]})
 		}
 	}
 	return found, nil
@@ -60,7 +60,7 @@ func (m *Matching) MatchProduct(ctx context.Context, p search.Document, changedA
 // was found among the picks of, and the buyer of a new fitting supplier.
 func (m *Matching) ProductMatched(ctx context.Context, tx pgx.Tx, p search.Document, found []ProductMatch) error {
 	for _, f := range found {
-		added, err := m.tell(ctx, tx, f.demand, f.matches)
+		added, err := m.tell(ctx, tx, f.demand, f.ranking)
 		if err != nil {
 			return err
 		}

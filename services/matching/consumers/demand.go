@@ -60,12 +60,12 @@ func DemandPreparer(m *app.Matching) events.Preparer {
 		if err != nil {
 			return nil, events.Permanent(err)
 		}
-		matches, err := m.MatchDemand(ctx, d)
+		ranking, err := m.MatchDemand(ctx, d)
 		if err != nil {
 			return nil, err
 		}
 		return func(ctx context.Context, tx pgx.Tx, _ events.Message) error {
-			return m.DemandMatched(ctx, tx, d, matches)
+			return m.DemandMatched(ctx, tx, d, ranking)
 		}, nil
 	}
 }
