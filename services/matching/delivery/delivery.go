@@ -161,11 +161,7 @@ func (q *Queue) Dispatch(ctx context.Context, tx pgx.Tx, ns []Notice) error {
 	for i, n := range ns {
 		roles[i], ids[i] = n.RecipientRole, n.RecipientID
 	}
-	prefs, err := PreferencesOf(ctx, tx, roles, ids)
-	if err != nil {
-		return err
-	}
-	hooks, err := webhooksOf(ctx, tx, roles, ids)
+	prefs, hooks, err := targetsOf(ctx, tx, roles, ids)
 	if err != nil {
 		return err
 	}
@@ -240,24 +236,40 @@ type hookRef struct {
 	events []string
 }
 
-// webhooksOf loads the active webhooks of recipients, keyed "role:id".
-func webhooksOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (map[string][]hookRef, error) {
-	rows, err := tx.Query(ctx, `SELECT DISTINCT h.owner_role || ':' || h.owner_id, h.id, h.events
-		FROM matching.webhooks h JOIN unnest($1::text[], $2::text[]) r(role, id)
-		ON h.owner_role = r.role AND h.owner_id = r.id WHERE h.status = 'active'`, roles, ids)
+// targetsOf loads the preferences the recipients set and their active
+// webhooks, keyed "role:id", in one round trip: it runs inside the
+// transaction that tells a demand's producers, which holds back every
+// service's outbox until it ends.
+func targetsOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (PreferencesByRecipient, map[string][]hookRef, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT r.role || ':' || r.id, p.preferences, h.id, h.events
+		FROM unnest($1::text[], $2::text[]) r(role, id)
+		LEFT JOIN matching.notification_preferences p ON p.recipient_role = r.role AND p.recipient_id = r.id
+		LEFT JOIN matching.webhooks h ON h.owner_role = r.role AND h.owner_id = r.id AND h.status = 'active'
+		WHERE p.recipient_id IS NOT NULL OR h.id IS NOT NULL`, roles, ids)
 	if err != nil {
-		return nil, fmt.Errorf("finding webhooks: %w", err)
+		return nil, nil, fmt.Errorf("finding the recipients' preferences and webhooks: %w", err)
 	}
-	out := map[string][]hookRef{}
+	prefs, hooks := PreferencesByRecipient{}, map[string][]hookRef{}
 	var (
-		key string
-		h   hookRef
+		key    string
+		raw    []byte
+		hookID *string
+		events []string
 	)
-	_, err = pgx.ForEachRow(rows, []any{&key, &h.id, &h.events}, func() error {
-		out[key] = append(out[key], hookRef{id: h.id, events: append([]string(nil), h.events...)})
+	_, err = pgx.ForEachRow(rows, []any{&key, &raw, &hookID, &events}, func() error {
+		if _, read := prefs[key]; raw != nil && !read {
+			p := Defaults()
+			if err := json.Unmarshal(raw, &p); err != nil {
+				return fmt.Errorf("reading the notification preferences of %s: %w", key, err)
+			}
+			prefs[key] = p
+		}
+		if hookID != nil {
+			hooks[key] = append(hooks[key], hookRef{id: *hookID, events: append([]string(nil), events...)})
+		}
 		return nil
 	})
-	return out, err
+	return prefs, hooks, err
 }
 
 // payload is the body of a webhook message.
