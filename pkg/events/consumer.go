@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ocopvn/ocop/pkg/logging"
+	"github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/pkg/tracing"
 )
 
@@ -253,7 +254,7 @@ func (c *Consumer) ready(ctx, hctx context.Context, msg jetstream.Msg) (event, b
 // settles it.
 func (c *Consumer) apply(ctx context.Context, e event) {
 	var duplicate bool
-	err := pgx.BeginFunc(e.ctx, c.pool, func(tx pgx.Tx) (err error) {
+	err := postgres.InTx(e.ctx, c.pool, func(tx pgx.Tx) (err error) {
 		duplicate, err = c.handle(tx, e)
 		return err
 	})
@@ -338,7 +339,7 @@ func (c *Consumer) processBatch(ctx, stop context.Context, msgs []jetstream.Msg)
 		return
 	}
 	duplicate := make([]bool, len(batch))
-	err := pgx.BeginFunc(bctx, c.pool, func(tx pgx.Tx) error {
+	err := postgres.InTx(bctx, c.pool, func(tx pgx.Tx) error {
 		for i, e := range batch {
 			var err error
 			if duplicate[i], err = c.handle(tx, e); err != nil {

@@ -461,3 +461,66 @@ func TestHorizonTellsWhenOlderTransactionsHaveEnded(t *testing.T) {
 		t.Fatal("the horizon did not pass the ended transaction")
 	}
 }
+
+// A commit through postgres.InTx wakes the relays of its own process
+// directly and sends no NOTIFY, which would hold PostgreSQL's notification
+// lock until the commit is flushed; the relay's poll here is an hour away.
+func TestRelayIsWokenByItsProcessCommitsWithoutNotify(t *testing.T) {
+	b := setup(t)
+	relay := events.NewRelay(b.pool, b.js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	listener, err := b.pool.Acquire(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = listener.Conn().Close(context.Background()); listener.Release() })
+	_, err = listener.Exec(context.Background(), `LISTEN ocop_outbox_svc`)
+	require.NoError(t, err)
+	// The relay publishes what is in the outbox when it starts; wait for
+	// it to have started, with nothing there.
+	time.Sleep(200 * time.Millisecond)
+
+	ev := newEvent(t, "ocop.demand.demand.d10", "woken")
+	require.NoError(t, postgres.InTx(context.Background(), b.pool, func(tx pgx.Tx) error {
+		return b.outbox.Add(context.Background(), tx, ev)
+	}))
+	msgs := readAll(t, b.js, "ocop.demand.demand.d10", 1)
+	require.Equal(t, ev.ID, msgs[0].Headers().Get("ce-id"))
+
+	wait, stop := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer stop()
+	_, err = listener.Conn().WaitForNotification(wait)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "no NOTIFY was sent")
+}
+
+// A relay woken by its process's commit while another replica's relay
+// holds the lock tries again shortly: that relay may have read its batch
+// before the commit, and nothing else wakes this one.
+func TestRelayLockedOutByAnotherReplicaTriesAgain(t *testing.T) {
+	b := setup(t)
+	relay := events.NewRelay(b.pool, b.js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	time.Sleep(200 * time.Millisecond)
+
+	other, err := b.pool.Begin(context.Background())
+	require.NoError(t, err)
+	_, err = other.Exec(context.Background(), `SELECT pg_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, schema)
+	require.NoError(t, err)
+	ev := newEvent(t, "ocop.demand.demand.d11", "locked out")
+	require.NoError(t, postgres.InTx(context.Background(), b.pool, func(tx pgx.Tx) error {
+		return b.outbox.Add(context.Background(), tx, ev)
+	}))
+	time.Sleep(100 * time.Millisecond)
+	var published bool
+	require.NoError(t, b.pool.QueryRow(context.Background(), `SELECT published_at IS NOT NULL FROM svc.outbox WHERE event_id = $1`, ev.ID).Scan(&published))
+	require.False(t, published, "the other replica holds the lock")
+	require.NoError(t, other.Rollback(context.Background()))
+
+	msgs := readAll(t, b.js, "ocop.demand.demand.d11", 1)
+	require.Equal(t, ev.ID, msgs[0].Headers().Get("ce-id"))
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,7 +37,7 @@ func NewOutbox(schema string) *Outbox {
 
 func notifyChannel(schema string) string { return "ocop_outbox_" + schema }
 
-// Add inserts the events and wakes the relay when the transaction commits.
+// Add inserts the events and wakes the relays when the transaction commits.
 func (o *Outbox) Add(ctx context.Context, tx pgx.Tx, evs ...Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -58,9 +59,62 @@ func (o *Outbox) Add(ctx context.Context, tx pgx.Tx, evs ...Event) error {
 	b.Queue(`INSERT INTO `+o.table+` (event_id, subject, type, source, event_time, traceparent, payload)
 		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::bytea[])`,
 		ids, subjects, types, sources, times, traces, payloads)
-	b.Queue(`SELECT pg_notify($1, '')`, o.channel)
+	// A relay of the service running in this process is woken once the
+	// transaction commits; any other only by a NOTIFY (see
+	// postgres.AfterCommit), or by the relay's own poll.
+	key := relayKey(tx.Conn().Config(), o.schema)
+	if !localRelays.running(key) || !postgres.AfterCommit(tx, func() { localRelays.wake(key) }) {
+		b.Queue(`SELECT pg_notify($1, '')`, o.channel)
+	}
 	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 		return fmt.Errorf("writing %d events to the outbox: %w", len(evs), err)
 	}
 	return nil
+}
+
+// localRelays are the relays running in this process, by relayKey.
+var localRelays = relayWakes{byKey: map[string]map[chan<- struct{}]bool{}}
+
+// relayKey names a service's outbox by server, database and schema: one
+// process may hold the outboxes of several databases (tests do).
+func relayKey(cfg *pgx.ConnConfig, schema string) string {
+	return fmt.Sprintf("%s:%d/%s/%s", cfg.Host, cfg.Port, cfg.Database, schema)
+}
+
+type relayWakes struct {
+	mu    sync.Mutex
+	byKey map[string]map[chan<- struct{}]bool
+}
+
+// add records a relay of the outbox key woken on wake, until the returned
+// function is called.
+func (r *relayWakes) add(key string, wake chan<- struct{}) func() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byKey[key] == nil {
+		r.byKey[key] = map[chan<- struct{}]bool{}
+	}
+	r.byKey[key][wake] = true
+	return func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		delete(r.byKey[key], wake)
+	}
+}
+
+func (r *relayWakes) running(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byKey[key]) > 0
+}
+
+func (r *relayWakes) wake(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for wake := range r.byKey[key] {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
 }

@@ -42,7 +42,8 @@ func (o *RelayOptions) defaults() {
 }
 
 // Relay publishes a service's outbox rows to JetStream in commit order and
-// marks them published after the acks. It is woken by NOTIFY and polls as a
+// marks them published after the acks. It is woken by the commits of its
+// own process (postgres.AfterCommit) and by NOTIFY, and polls as a
 // fallback. Several replicas of a service may run relays: an advisory lock
 // lets one publish at a time, so order is kept.
 type Relay struct {
@@ -58,6 +59,9 @@ type Relay struct {
 	// restored is set once the events JetStream lost, if any, are published
 	// again: nothing new may take their stream sequences first.
 	restored atomic.Bool
+	// lockedOut is set when the last batch found another relay of the
+	// service holding the lock.
+	lockedOut atomic.Bool
 
 	published prometheus.Counter
 	lag       prometheus.Gauge
@@ -99,6 +103,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer stopListening()
 	go r.listen(listenCtx, wake)
 	go r.horizon.Run(listenCtx)
+	defer localRelays.add(relayKey(r.pool.Config().ConnConfig, r.schema), wake)()
 
 	maintain := time.NewTicker(time.Minute)
 	defer maintain.Stop()
@@ -128,6 +133,12 @@ func (r *Relay) Run(ctx context.Context) error {
 			}
 		}
 		poll.Reset(r.opts.PollInterval)
+		// Another replica's relay is publishing, and may have read its batch
+		// before this process's rows committed: only this relay was woken
+		// for them.
+		if r.lockedOut.Load() {
+			poll.Reset(lockedOutRetry)
+		}
 		// Rows waiting for older transactions to end go out as soon as those
 		// end, usually within milliseconds: no NOTIFY comes then.
 		if txid, ok := r.oldestHeldBack(ctx); ok {
@@ -175,6 +186,10 @@ func (r *Relay) finalFlush() {
 // heldBackPoll is how often a stopping relay looks again for rows held back
 // behind running transactions.
 const heldBackPoll = 5 * time.Millisecond
+
+// lockedOutRetry is how soon a relay that found another replica's relay
+// publishing tries again.
+const lockedOutRetry = 5 * time.Millisecond
 
 // heldBack reports whether unpublished rows remain.
 func (r *Relay) heldBack(ctx context.Context) bool {
@@ -338,6 +353,7 @@ func (r *Relay) begin(ctx context.Context) (pgx.Tx, error) {
 // published after, never skipped, and never overtaken by a younger one.
 func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 	tx, err := r.begin(ctx)
+	r.lockedOut.Store(err == nil && tx == nil)
 	if err != nil || tx == nil {
 		return 0, err
 	}

@@ -83,9 +83,46 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
+// InTx runs fn in a transaction, committing when it returns nil, then
+// runs what fn registered with AfterCommit.
 func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, pool, fn)
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	c := &committing{Tx: tx}
+	if err := fn(c); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	for _, f := range c.after {
+		f()
+	}
+	return nil
+}
+
+// committing is a transaction begun by InTx, with what to run once it has
+// committed.
+type committing struct {
+	pgx.Tx
+	after []func()
+}
+
+// AfterCommit has fn run once tx has committed and reports true when tx was
+// begun by InTx. Otherwise it reports false and fn is never run: the caller
+// then wakes whoever waits on the commit another way, such as a NOTIFY in
+// the transaction. A NOTIFY holds PostgreSQL's one notification lock from
+// the commit until its WAL is flushed, so committing transactions that send
+// one wait on each other; a wake-up after the commit does not.
+func AfterCommit(tx pgx.Tx, fn func()) bool {
+	c, ok := tx.(*committing)
+	if ok {
+		c.after = append(c.after, fn)
+	}
+	return ok
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation,

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ocopvn/ocop/pkg/events"
+	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/catalogue/app"
 	"github.com/ocopvn/ocop/services/catalogue/domain"
 )
@@ -30,7 +31,7 @@ var errRowFailed = errors.New("a row failed")
 // when a row fails is that attempt undone and the batch written again with
 // each row under its own savepoint, so the failing row alone is left out.
 func (r *Repository) Import(ctx context.Context, dryRun bool, fn func(app.ImportTx) error) error {
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		itx, err := importOnce(ctx, tx, fn, true)
 		if errors.Is(err, errRowFailed) {
 			itx, err = importOnce(ctx, tx, fn, false)

@@ -84,7 +84,7 @@ func updateProducer(ctx context.Context, tx execer, p domain.Producer) error {
 
 // CreateProducer implements app.Repository.
 func (r *Repository) CreateProducer(ctx context.Context, p domain.Producer, emit app.EmitProducer) error {
-	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	return pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		if err := insertProducer(ctx, tx, p); err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func (r *Repository) CreateProducer(ctx context.Context, p domain.Producer, emit
 // which carry the producer's place to matching.
 func (r *Repository) UpdateProducer(ctx context.Context, id string, fn func(*domain.Producer) error, emit app.EmitProducer) (domain.Producer, error) {
 	var out domain.Producer
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		p, err := scanProducer(tx.QueryRow(ctx, `SELECT `+producerColumns+` FROM catalogue.producers WHERE id = $1 FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errs.Errorf(errs.NotFound, "no producer %s", id)

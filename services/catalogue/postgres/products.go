@@ -97,7 +97,7 @@ func (r *Repository) producerInTx(ctx context.Context, tx pgx.Tx, id, lock strin
 
 // CreateProduct implements app.Repository.
 func (r *Repository) CreateProduct(ctx context.Context, p domain.Product, emit app.Emit) (domain.Product, error) {
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		producer, err := r.producerInTx(ctx, tx, p.ProducerID, "FOR SHARE")
 		if err != nil {
 			return err
@@ -130,7 +130,7 @@ func (r *Repository) Product(ctx context.Context, id string) (domain.Product, er
 // fn and written with its events in one transaction.
 func (r *Repository) UpdateProduct(ctx context.Context, id string, fn func(*domain.Product) error, emit app.Emit) (domain.Product, error) {
 	var out domain.Product
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		p, err := scanProduct(tx.QueryRow(ctx, `SELECT `+productColumns+` FROM catalogue.products WHERE id = $1 FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errs.Errorf(errs.NotFound, "no product %s", id)

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ocopvn/ocop/pkg/events"
+	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/catalogue/domain"
 )
 
@@ -19,7 +20,7 @@ import (
 func (r *Repository) RemindExpiringRatings(ctx context.Context, today time.Time, daysLeft []int,
 	emit func(context.Context, domain.Product, int) (events.Event, error)) (int, error) {
 	sent := 0
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+productColumns+`, t.days
 			FROM catalogue.products
 			CROSS JOIN LATERAL (SELECT min(d) AS days FROM unnest($2::int[]) d

@@ -36,7 +36,7 @@ func (r *Repository) CreateBuyer(ctx context.Context, b domain.Buyer) error {
 // UpdateBuyer implements app.Repository.
 func (r *Repository) UpdateBuyer(ctx context.Context, id string, fn func(*domain.Buyer) error) (domain.Buyer, error) {
 	var out domain.Buyer
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		b, err := scanBuyer(tx.QueryRow(ctx, `SELECT `+buyerColumns+` FROM demand.buyers WHERE id = $1 FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errs.Errorf(errs.NotFound, "no buyer %s", id)

@@ -68,7 +68,7 @@ func args(d domain.Demand) []any {
 
 // CreateDemand implements app.Repository.
 func (r *Repository) CreateDemand(ctx context.Context, d domain.Demand, evs []events.Event) error {
-	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	return pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO demand.demands (`+allColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 			append(args(d), d.CreatedAt)...)
@@ -109,7 +109,7 @@ func lockDemand(ctx context.Context, tx pgx.Tx, id string) (domain.Demand, error
 // UpdateDemand implements app.Repository.
 func (r *Repository) UpdateDemand(ctx context.Context, id string, fn func(*domain.Demand) ([]events.Event, error)) (domain.Demand, error) {
 	var out domain.Demand
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		d, err := lockDemand(ctx, tx, id)
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (r *Repository) List(ctx context.Context, f app.ListFilter) ([]domain.Deman
 // ExpireDemands implements app.Repository.
 func (r *Repository) ExpireDemands(ctx context.Context, today time.Time, fn func(*domain.Demand) (events.Event, error)) (int, error) {
 	n := 0
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+allColumns+` FROM demand.demands
 			WHERE status = 'open' AND needed_by < $1 ORDER BY id FOR UPDATE SKIP LOCKED`, today)
 		if err != nil {

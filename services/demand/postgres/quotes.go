@@ -27,7 +27,7 @@ func scanQuote(row pgx.Row) (domain.Quote, error) {
 // CreateQuote implements app.Repository. The demand is locked while the
 // quote is checked and written, so no quote slips in after an award.
 func (r *Repository) CreateQuote(ctx context.Context, q domain.Quote, check func(domain.Demand, []string) ([]events.Event, error)) error {
-	return pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	return pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		d, err := lockDemand(ctx, tx, q.DemandID)
 		if err != nil {
 			return err
@@ -63,7 +63,7 @@ func (r *Repository) CreateQuote(ctx context.Context, q domain.Quote, check func
 // finds the demand awarded.
 func (r *Repository) DecideQuote(ctx context.Context, id string, fn func(*domain.Demand, *domain.Quote) (*domain.Deal, []events.Event, error)) (domain.Quote, error) {
 	var out domain.Quote
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		var demandID string
 		err := tx.QueryRow(ctx, `SELECT demand_id FROM demand.quotes WHERE id = $1`, id).Scan(&demandID)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -194,7 +194,7 @@ func (r *Repository) Deals(ctx context.Context, buyerID, producerID string) ([]d
 // first record.
 func (r *Repository) RecordStage(ctx context.Context, dealID string, fn func(*domain.Deal) (domain.DealStage, []events.Event, error)) (domain.Deal, error) {
 	var out domain.Deal
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		d, err := scanDeal(tx.QueryRow(ctx, `SELECT `+dealColumns+` FROM demand.deals WHERE id = $1 FOR UPDATE`, dealID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errs.Errorf(errs.NotFound, "no deal %s", dealID)
@@ -230,7 +230,7 @@ func (r *Repository) RecordStage(ctx context.Context, dealID string, fn func(*do
 // prompts, once; a deal first seen at four months prompts for three only.
 func (r *Repository) DueFollowUps(ctx context.Context, now time.Time, months []int, fn func(domain.Deal, string, int) (events.Event, error)) (int, error) {
 	n := 0
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+	err := pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+qualifiedDeal+`, d2.title, m.months
 			FROM demand.deals d JOIN demand.demands d2 ON d2.id = d.demand_id
 			CROSS JOIN LATERAL (SELECT max(x) AS months FROM unnest($2::int[]) x

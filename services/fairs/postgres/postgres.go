@@ -44,7 +44,7 @@ func New(pool *pgxpool.Pool) *Repository {
 
 // InTx implements app.Repository.
 func (r *Repository) InTx(ctx context.Context, fn func(app.Tx) error) error {
-	return pgx.BeginFunc(ctx, r.pool, func(pt pgx.Tx) error {
+	return pgplatform.InTx(ctx, r.pool, func(pt pgx.Tx) error {
 		t := &tx{tx: pt}
 		if err := fn(t); err != nil {
 			return err

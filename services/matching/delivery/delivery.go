@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap/exp/zapslog"
 
 	"github.com/ocopvn/ocop/pkg/ocop"
+	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 )
 
 // Config is how delivery reaches the outside.
@@ -415,7 +416,7 @@ func (w *webhookWorker) Work(ctx context.Context, job *river.Job[webhookArgs]) e
 		codeArg = &code
 	}
 	final := !ok && job.Attempt >= job.MaxAttempts
-	err = pgx.BeginFunc(ctx, w.q.pool, func(tx pgx.Tx) error {
+	err = pgplatform.InTx(ctx, w.q.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO matching.webhook_attempts (delivery_id, attempt, status_code, error, duration_ms)
 			VALUES ($1, (SELECT attempts + 1 FROM matching.webhook_deliveries WHERE id = $1), $2, $3, $4)`,
 			job.Args.DeliveryID, codeArg, errText, time.Since(start).Milliseconds()); err != nil {
@@ -531,7 +532,7 @@ func (w *digestWorker) Work(ctx context.Context, _ *river.Job[digestArgs]) error
 		return err
 	}
 	for _, r := range recipients {
-		err := pgx.BeginFunc(ctx, w.q.pool, func(tx pgx.Tx) error {
+		err := pgplatform.InTx(ctx, w.q.pool, func(tx pgx.Tx) error {
 			rows, err := tx.Query(ctx, `SELECT n.kind, n.title, n.body, coalesce(n.reasons, '{}'), n.created_at
 				FROM matching.email_deliveries e JOIN matching.notifications n ON n.id = e.notification_id
 				WHERE e.recipient_role = $1 AND e.recipient_id = $2 AND e.mode = 'digest' AND e.status = 'pending'

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ocopvn/ocop/pkg/errs"
+	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/services/matching/delivery"
 )
 
@@ -273,7 +274,7 @@ func (r *Repository) DeliveryOf(ctx context.Context, deliveryID string) (string,
 
 // InTx runs fn in a transaction.
 func (r *Repository) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, r.pool, fn)
+	return pgplatform.InTx(ctx, r.pool, fn)
 }
 
 // Listen calls wake with the payload of each notification on channel until
