@@ -162,7 +162,8 @@ func New(ctx context.Context, deps platform.Deps, cfg Config) (*Service, error) 
 	}
 	uc = app.New(repo, repo, repo, matcher, app.Options{Notify: cfg.NotifyProducers, Queue: queue, Guard: cfg.Delivery.Guard})
 	horizon := events.NewHorizon(deps.Pool)
-	hub := app.NewHub(horizon)
+	hub := app.NewHub(horizon, deps.NATS)
+	repo.WakeStreamsAfterCommit(hub.Broadcast)
 	return &Service{
 		repo:    repo,
 		queue:   queue,
@@ -196,6 +197,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g.Go(func() error { return s.indexer.Run(ctx) })
 	g.Go(func() error { return s.queue.Run(ctx) })
 	g.Go(func() error { return s.repo.Listen(ctx, postgres.NotificationsChannel, s.hub.Wake) })
+	g.Go(func() error { return s.hub.Follow(ctx) })
 	g.Go(func() error { s.horizon.Run(ctx); return nil })
 	g.Go(func() error { return s.relay.Run(ctx) })
 	g.Go(func() error { return s.ratings.Run(ctx) })

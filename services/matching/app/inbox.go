@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
 
 	"github.com/ocopvn/ocop/pkg/auth"
 	"github.com/ocopvn/ocop/pkg/errs"
@@ -208,11 +211,56 @@ type Hub struct {
 	mu      sync.Mutex
 	subs    map[string]map[chan struct{}]bool
 	horizon *events.Horizon
+	nc      *nats.Conn
+	// id tells this hub's wake-ups from those of the service's other
+	// processes on LiveSubject.
+	id string
 }
 
-// NewHub returns an empty hub following horizon (which the caller runs).
-func NewHub(horizon *events.Horizon) *Hub {
-	return &Hub{subs: map[string]map[chan struct{}]bool{}, horizon: horizon}
+// LiveSubject carries wake-ups of live streams between matching's
+// processes: the payload is the sender's hub id, then the recipients
+// ("role:id"), a line each. No stream stores it.
+const LiveSubject = "ocop.live.notifications"
+
+// NewHub returns an empty hub following horizon (which the caller runs)
+// and, when nc is not nil, the wake-ups of the service's other processes
+// on LiveSubject (Follow).
+func NewHub(horizon *events.Horizon, nc *nats.Conn) *Hub {
+	return &Hub{subs: map[string]map[chan struct{}]bool{}, horizon: horizon, nc: nc, id: uuid.NewString()}
+}
+
+// Broadcast wakes the live streams of recipients ("role:id") in this
+// process and in the service's other processes.
+func (h *Hub) Broadcast(recipients []string) {
+	for _, key := range recipients {
+		h.Wake(key)
+	}
+	if h.nc != nil && len(recipients) > 0 {
+		// A lost wake-up delays a stream until its periodic recheck.
+		_ = h.nc.Publish(LiveSubject, []byte(h.id+"\n"+strings.Join(recipients, "\n")))
+	}
+}
+
+// Follow wakes this process's live streams for the notifications the
+// service's other processes add, until ctx ends.
+func (h *Hub) Follow(ctx context.Context) error {
+	if h.nc == nil {
+		return nil
+	}
+	sub, err := h.nc.Subscribe(LiveSubject, func(m *nats.Msg) {
+		from, recipients, _ := strings.Cut(string(m.Data), "\n")
+		if from == h.id {
+			return
+		}
+		for _, key := range strings.Split(recipients, "\n") {
+			h.Wake(key)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("following live-stream wake-ups on %s: %w", LiveSubject, err)
+	}
+	<-ctx.Done()
+	return sub.Unsubscribe()
 }
 
 // Ended returns a channel closed once every transaction up to txid has

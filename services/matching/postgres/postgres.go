@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,12 +36,22 @@ type Repository struct {
 	pool   *pgxpool.Pool
 	outbox *events.Outbox
 	log    *zap.Logger
+	// wakeStreams, when set, wakes the live streams of recipients
+	// ("role:id") after a transaction that added their notifications
+	// commits; see WakeStreamsAfterCommit.
+	wakeStreams func(recipients []string)
 }
 
 // New returns the repository over pool.
 func New(pool *pgxpool.Pool, log *zap.Logger) *Repository {
 	return &Repository{pool: pool, outbox: events.NewOutbox(Schema), log: log}
 }
+
+// WakeStreamsAfterCommit has wake called with the recipients ("role:id")
+// of the notifications a transaction begun by pgplatform.InTx added, once
+// it commits. The streams of notifications added in other transactions
+// are woken by a NOTIFY on NotificationsChannel.
+func (r *Repository) WakeStreamsAfterCommit(wake func(recipients []string)) { r.wakeStreams = wake }
 
 // Outbox is matching's outbox, for events written in a handler's transaction.
 func (r *Repository) Outbox() *events.Outbox { return r.outbox }
@@ -197,11 +208,12 @@ func nullable(s string) *string {
 }
 
 // AddNotifications records the notifications not yet given to their
-// recipients and returns those it added, with their ids. They, and the
-// wake-ups of their recipients' live streams, go in one statement: a demand
-// notifies many producers inside a transaction that holds back every
-// service's outbox until it ends, and a statement for each cost ten times
-// the database time.
+// recipients and returns those it added, with their ids. They go in one
+// statement: a demand notifies many producers inside a transaction that
+// holds back every service's outbox until it ends, and a statement for each
+// cost ten times the database time. Their recipients' live streams are woken
+// once the transaction commits (WakeStreamsAfterCommit), or by a NOTIFY
+// from the same statement.
 func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notification) ([]Notification, error) {
 	if len(ns) == 0 {
 		return nil, nil
@@ -241,6 +253,13 @@ func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notif
 		}
 		datas[i] = string(b)
 	}
+	var woken []string
+	args := []any{ids, roles, recipients, kinds, dedupes, titles, bodies, demands, products, ranks, scores, reasons, datas}
+	wake := "NULL"
+	if r.wakeStreams == nil || !pgplatform.AfterCommit(tx, func() { r.wakeStreams(woken) }) {
+		wake = "pg_notify($14, recipient_role || ':' || recipient_id)"
+		args = append(args, NotificationsChannel)
+	}
 	// Rows go in the order given, so a recipient's seq follows it; a
 	// recipient told the same fact twice in one call keeps the first.
 	rows, err := tx.Query(ctx, `WITH added AS (
@@ -254,18 +273,20 @@ func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notif
 			ORDER BY n
 			ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
 			RETURNING id, recipient_role, recipient_id, created_at)
-		SELECT id::text, created_at, pg_notify($14, recipient_role || ':' || recipient_id) FROM added`,
-		ids, roles, recipients, kinds, dedupes, titles, bodies, demands, products, ranks, scores, reasons, datas, NotificationsChannel)
+		SELECT id::text, created_at, recipient_role || ':' || recipient_id, `+wake+` FROM added`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("recording notifications: %w", err)
 	}
 	created := make(map[string]time.Time, len(ns))
 	var (
-		id string
-		at time.Time
+		id, recipient string
+		at            time.Time
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&id, &at, nil}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&id, &at, &recipient, nil}, func() error {
 		created[id] = at
+		if !slices.Contains(woken, recipient) {
+			woken = append(woken, recipient)
+		}
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("recording notifications: %w", err)
