@@ -55,7 +55,7 @@ const recentMatchesTTL = 10 * time.Minute
 // Dispatcher sends stored notifications beyond the inbox (webhooks, e-mail),
 // queued in the transaction that stored them.
 type Dispatcher interface {
-	Dispatch(ctx context.Context, tx pgx.Tx, ns []delivery.Notice) error
+	Dispatch(ctx context.Context, tx pgx.Tx, ns []delivery.Notice, known *delivery.Targets) error
 }
 
 // Matching is the matching service's use cases.
@@ -109,6 +109,12 @@ func New(repo Repository, fairs FairRepository, inbox Inbox, matcher rank.Matche
 // add stores notifications not given before and queues their delivery;
 // it returns those it added.
 func (m *Matching) add(ctx context.Context, tx pgx.Tx, ns []postgres.Notification) ([]postgres.Notification, error) {
+	return m.addFor(ctx, tx, ns, nil)
+}
+
+// addFor is add for recipients whose delivery Targets were read already
+// (nil: read them in tx).
+func (m *Matching) addFor(ctx context.Context, tx pgx.Tx, ns []postgres.Notification, known *delivery.Targets) ([]postgres.Notification, error) {
 	added, err := m.repo.AddNotifications(ctx, tx, ns)
 	if err != nil {
 		return nil, err
@@ -131,14 +137,16 @@ func (m *Matching) add(ctx context.Context, tx pgx.Tx, ns []postgres.Notificatio
 			Title: n.Title, Body: n.Body, DemandID: n.DemandID, ProductID: n.ProductID, Rank: n.Rank, Score: n.Score,
 			Reasons: n.Reasons, Data: n.Data, CreatedAt: n.CreatedAt}
 	}
-	return added, m.dispatch.Dispatch(ctx, tx, notices)
+	return added, m.dispatch.Dispatch(ctx, tx, notices, known)
 }
 
 // Ranking is a demand's ranked products and, among them, the producers'
-// products picked to be told.
+// products picked to be told, with the delivery targets of the producers
+// ranked.
 type Ranking struct {
 	Matches []rank.Match
 	Picks   []rank.Match
+	Targets delivery.Targets
 }
 
 // MatchDemand ranks the catalogue for a posted or edited demand and picks
@@ -152,16 +160,29 @@ func (m *Matching) MatchDemand(ctx context.Context, d postgres.Demand) (Ranking,
 	return m.rank(ctx, matches)
 }
 
-// rank picks among matches whom to tell. The producers' preferences and
-// recent counts are read before any transaction opens: read inside one,
-// they kept its connection waiting on a second from the pool, and every
-// service's outbox waited on that transaction.
+// rank picks among matches the producers to tell: those whose preferences
+// want the match, taking turns among near-equal ones by their
+// notifications of the past rotationWindow (see rank.Pick). The producers'
+// preferences, webhooks and recent counts are read before any transaction
+// opens: read inside one, they kept its connection waiting on a second from
+// the pool, and every service's outbox waited on that transaction.
 func (m *Matching) rank(ctx context.Context, matches []rank.Match) (Ranking, error) {
-	picks, err := m.pick(ctx, matches)
+	producers := rank.Producers(matches)
+	recent, err := m.recent.Get(ctx, producers)
 	if err != nil {
 		return Ranking{}, err
 	}
-	return Ranking{Matches: matches, Picks: picks}, nil
+	targets, err := m.inbox.Targets(ctx, "producer", producers)
+	if err != nil {
+		return Ranking{}, err
+	}
+	wanted := make([]rank.Match, 0, len(matches))
+	for _, mt := range matches {
+		if targets.Preferences.Of("producer", mt.ProducerID).Wants(mt.Product.Group, mt.Product.Category, mt.Score) {
+			wanted = append(wanted, mt)
+		}
+	}
+	return Ranking{Matches: matches, Picks: rank.Pick(wanted, m.notify, recent), Targets: targets}, nil
 }
 
 // DemandMatched stores a demand's ranking (from MatchDemand) and notifies
@@ -189,7 +210,7 @@ func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, r Ran
 	if err := m.repo.ReplaceAnswer(ctx, tx, d.ID, d.Version, top, group); err != nil {
 		return nil, err
 	}
-	added, err := m.add(ctx, tx, matchNotifications(d, r.Picks))
+	added, err := m.addFor(ctx, tx, matchNotifications(d, r.Picks), &r.Targets)
 	if err != nil {
 		return nil, err
 	}
@@ -198,28 +219,6 @@ func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, r Ran
 		return nil, err
 	}
 	return added, m.repo.Outbox().Add(ctx, tx, evs...)
-}
-
-// pick chooses the producers to notify among those whose preferences want
-// the match, taking turns among near-equal ones by their notifications of
-// the past rotationWindow (see rank.Pick).
-func (m *Matching) pick(ctx context.Context, matches []rank.Match) ([]rank.Match, error) {
-	producers := rank.Producers(matches)
-	recent, err := m.recent.Get(ctx, producers)
-	if err != nil {
-		return nil, err
-	}
-	prefs, err := m.inbox.Preferences(ctx, "producer", producers)
-	if err != nil {
-		return nil, err
-	}
-	wanted := make([]rank.Match, 0, len(matches))
-	for _, mt := range matches {
-		if prefs.Of("producer", mt.ProducerID).Wants(mt.Product.Group, mt.Product.Category, mt.Score) {
-			wanted = append(wanted, mt)
-		}
-	}
-	return rank.Pick(wanted, m.notify, recent), nil
 }
 
 func matchEvents(ctx context.Context, d postgres.Demand, top []rank.Match, added []postgres.Notification) ([]events.Event, error) {

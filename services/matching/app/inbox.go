@@ -23,6 +23,7 @@ import (
 // need stored.
 type Inbox interface {
 	Preferences(ctx context.Context, role string, ids []string) (delivery.PreferencesByRecipient, error)
+	Targets(ctx context.Context, role string, ids []string) (delivery.Targets, error)
 	SavePreferences(ctx context.Context, role, id string, p delivery.Preferences) error
 	MarkRead(ctx context.Context, role, recipientID, id string) error
 	MarkAllRead(ctx context.Context, role, recipientID string) (int64, error)

@@ -154,18 +154,27 @@ func (d daily) Next(t time.Time) time.Time {
 // did not commit, and nothing committed is left unqueued. Recipients'
 // preferences and webhooks are read in one query each, whatever the number
 // of notifications.
-func (q *Queue) Dispatch(ctx context.Context, tx pgx.Tx, ns []Notice) error {
+//
+// known, when not nil, holds the recipients' Targets read before the
+// transaction (a demand's producers are read while it is ranked, and every
+// statement of the transaction that tells them holds back every service's
+// outbox); otherwise they are read in tx.
+func (q *Queue) Dispatch(ctx context.Context, tx pgx.Tx, ns []Notice, known *Targets) error {
 	if len(ns) == 0 {
 		return nil
 	}
-	roles, ids := make([]string, len(ns)), make([]string, len(ns))
-	for i, n := range ns {
-		roles[i], ids[i] = n.RecipientRole, n.RecipientID
+	if known == nil {
+		roles, ids := make([]string, len(ns)), make([]string, len(ns))
+		for i, n := range ns {
+			roles[i], ids[i] = n.RecipientRole, n.RecipientID
+		}
+		t, err := TargetsOf(ctx, tx, roles, ids)
+		if err != nil {
+			return err
+		}
+		known = &t
 	}
-	prefs, hooks, err := targetsOf(ctx, tx, roles, ids)
-	if err != nil {
-		return err
-	}
+	prefs, hooks := known.Preferences, known.hooks
 	for _, n := range ns {
 		key := n.RecipientRole + ":" + n.RecipientID
 		p := prefs.Of(n.RecipientRole, n.RecipientID)
@@ -237,18 +246,23 @@ type hookRef struct {
 	events []string
 }
 
-// targetsOf loads the preferences the recipients set and their active
-// webhooks, keyed "role:id", in one round trip: it runs inside the
-// transaction that tells a demand's producers, which holds back every
-// service's outbox until it ends.
-func targetsOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (PreferencesByRecipient, map[string][]hookRef, error) {
-	rows, err := tx.Query(ctx, `SELECT DISTINCT r.role || ':' || r.id, p.preferences, h.id, h.events
+// Targets are what delivering to recipients needs of them: the
+// preferences they set and their active webhooks, keyed "role:id".
+type Targets struct {
+	Preferences PreferencesByRecipient
+	hooks       map[string][]hookRef
+}
+
+// TargetsOf loads the Targets of recipients given as parallel role and id
+// lists, in one query.
+func TargetsOf(ctx context.Context, db Querier, roles, ids []string) (Targets, error) {
+	rows, err := db.Query(ctx, `SELECT DISTINCT r.role || ':' || r.id, p.preferences, h.id, h.events
 		FROM unnest($1::text[], $2::text[]) r(role, id)
 		LEFT JOIN matching.notification_preferences p ON p.recipient_role = r.role AND p.recipient_id = r.id
 		LEFT JOIN matching.webhooks h ON h.owner_role = r.role AND h.owner_id = r.id AND h.status = 'active'
 		WHERE p.recipient_id IS NOT NULL OR h.id IS NOT NULL`, roles, ids)
 	if err != nil {
-		return nil, nil, fmt.Errorf("finding the recipients' preferences and webhooks: %w", err)
+		return Targets{}, fmt.Errorf("finding the recipients' preferences and webhooks: %w", err)
 	}
 	prefs, hooks := PreferencesByRecipient{}, map[string][]hookRef{}
 	var (
@@ -270,7 +284,7 @@ func targetsOf(ctx context.Context, tx pgx.Tx, roles, ids []string) (Preferences
 		}
 		return nil
 	})
-	return prefs, hooks, err
+	return Targets{Preferences: prefs, hooks: hooks}, err
 }
 
 // payload is the body of a webhook message.

@@ -27,6 +27,16 @@ func (r *Repository) Preferences(ctx context.Context, role string, ids []string)
 	return delivery.PreferencesOf(ctx, r.pool, roles, ids)
 }
 
+// Targets returns what delivering to the recipients of a role needs:
+// their preferences and active webhooks.
+func (r *Repository) Targets(ctx context.Context, role string, ids []string) (delivery.Targets, error) {
+	roles := make([]string, len(ids))
+	for i := range ids {
+		roles[i] = role
+	}
+	return delivery.TargetsOf(ctx, r.pool, roles, ids)
+}
+
 // SavePreferences stores a recipient's notification preferences.
 func (r *Repository) SavePreferences(ctx context.Context, role, id string, p delivery.Preferences) error {
 	raw, err := json.Marshal(p)
