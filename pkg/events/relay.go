@@ -62,6 +62,9 @@ type Relay struct {
 	// lockedOut is set when the last batch found another relay of the
 	// service holding the lock.
 	lockedOut atomic.Bool
+	// oldestHeldBack is the oldest transaction whose rows the last batch left
+	// for older transactions to end (0 for none).
+	oldestHeldBack atomic.Uint64
 
 	published prometheus.Counter
 	lag       prometheus.Gauge
@@ -141,22 +144,10 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 		// Rows waiting for older transactions to end go out as soon as those
 		// end, usually within milliseconds: no NOTIFY comes then.
-		if txid, ok := r.oldestHeldBack(ctx); ok {
+		if txid := r.oldestHeldBack.Load(); txid != 0 {
 			ended, stopWaiting = r.horizon.Ended(txid)
 		}
 	}
-}
-
-// oldestHeldBack returns the oldest transaction whose rows wait for older
-// transactions to end.
-func (r *Relay) oldestHeldBack(ctx context.Context) (uint64, bool) {
-	var txid *uint64
-	err := r.pool.QueryRow(ctx, `SELECT min(transaction_id)::text::bigint FROM `+r.table+`
-		WHERE published_at IS NULL AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`).Scan(&txid)
-	if err != nil || txid == nil {
-		return 0, false
-	}
-	return *txid, true
 }
 
 // finalFlush publishes what the service committed before it stopped. Rows
@@ -350,24 +341,45 @@ func (r *Relay) begin(ctx context.Context) (pgx.Tx, error) {
 // publishBatch publishes one batch in a transaction that holds the relay lock.
 // Only rows of transactions older than every running one are read
 // (transaction_id < pg_snapshot_xmin): a slow transaction that commits late is
-// published after, never skipped, and never overtaken by a younger one.
+// published after, never skipped, and never overtaken by a younger one. The
+// lock, the batch and the oldest transaction whose rows are held back go in
+// one round trip; a batch read without the lock is dropped.
 func (r *Relay) publishBatch(ctx context.Context) (int, error) {
-	tx, err := r.begin(ctx)
-	r.lockedOut.Store(err == nil && tx == nil)
-	if err != nil || tx == nil {
-		return 0, err
+	r.oldestHeldBack.Store(0)
+	tx, err := r.pool.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("starting outbox transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	rows, err := tx.Query(ctx, `SELECT `+outboxColumns+` FROM `+r.table+`
+	var (
+		b        pgx.Batch
+		locked   bool
+		batch    []outboxRow
+		heldBack *uint64
+	)
+	b.Queue(`SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, r.schema).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&locked)
+	})
+	b.Queue(`SELECT `+outboxColumns+` FROM `+r.table+`
 		WHERE published_at IS NULL AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 		ORDER BY transaction_id, id
-		LIMIT $1`, r.opts.Batch)
-	if err != nil {
+		LIMIT $1`, r.opts.Batch).Query(func(rows pgx.Rows) (err error) {
+		batch, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxRow, error) { return scanOutbox(row) })
+		return err
+	})
+	b.Queue(`SELECT min(transaction_id)::text::bigint FROM ` + r.table + `
+		WHERE published_at IS NULL AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&heldBack)
+	})
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 		return 0, fmt.Errorf("reading the outbox: %w", err)
 	}
-	batch, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxRow, error) { return scanOutbox(row) })
-	if err != nil {
-		return 0, fmt.Errorf("reading the outbox: %w", err)
+	r.lockedOut.Store(!locked)
+	if !locked {
+		return 0, nil
+	}
+	if heldBack != nil {
+		r.oldestHeldBack.Store(*heldBack)
 	}
 	if len(batch) == 0 {
 		return 0, nil
