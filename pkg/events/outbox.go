@@ -42,6 +42,23 @@ func (o *Outbox) Add(ctx context.Context, tx pgx.Tx, evs ...Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
+	// The rows and the relay's wake-up go in one round trip: every
+	// statement of a transaction that writes events delays the relays.
+	var b pgx.Batch
+	o.Queue(tx, &b, evs...)
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return fmt.Errorf("writing %d events to the outbox: %w", len(evs), err)
+	}
+	return nil
+}
+
+// Queue adds to b, which the caller sends in tx, the statements that
+// insert the events and wake the relays when tx commits, so a change and
+// its events can go in one round trip.
+func (o *Outbox) Queue(tx pgx.Tx, b *pgx.Batch, evs ...Event) {
+	if len(evs) == 0 {
+		return
+	}
 	ids := make([]string, len(evs))
 	subjects := make([]string, len(evs))
 	types := make([]string, len(evs))
@@ -53,9 +70,6 @@ func (o *Outbox) Add(ctx context.Context, tx pgx.Tx, evs ...Event) error {
 		ids[i], subjects[i], types[i], sources[i], times[i], traces[i], payloads[i] =
 			e.ID, e.Subject, e.Type, e.Source, e.Time, e.TraceParent, e.Data
 	}
-	// The rows and the relay's wake-up go in one round trip: every
-	// statement of a transaction that writes events delays the relays.
-	var b pgx.Batch
 	b.Queue(`INSERT INTO `+o.table+` (event_id, subject, type, source, event_time, traceparent, payload)
 		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::bytea[])`,
 		ids, subjects, types, sources, times, traces, payloads)
@@ -66,10 +80,6 @@ func (o *Outbox) Add(ctx context.Context, tx pgx.Tx, evs ...Event) error {
 	if !localRelays.running(key) || !postgres.AfterCommit(tx, func() { localRelays.wake(key) }) {
 		b.Queue(`SELECT pg_notify($1, '')`, o.channel)
 	}
-	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-		return fmt.Errorf("writing %d events to the outbox: %w", len(evs), err)
-	}
-	return nil
 }
 
 // localRelays are the relays running in this process, by relayKey.

@@ -68,17 +68,28 @@ func args(d domain.Demand) []any {
 
 // CreateDemand implements app.Repository.
 func (r *Repository) CreateDemand(ctx context.Context, d domain.Demand, evs []events.Event) error {
+	// The demand and its events go in one round trip: a posted demand's
+	// event waits for this transaction to end.
 	return pgplatform.InTx(ctx, r.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO demand.demands (`+allColumns+`)
+		var b pgx.Batch
+		b.Queue(`INSERT INTO demand.demands (`+allColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 			append(args(d), d.CreatedAt)...)
+		r.outbox.Queue(tx, &b, evs...)
+		results := tx.SendBatch(ctx, &b)
+		_, err := results.Exec()
+		if err == nil {
+			err = results.Close()
+		} else {
+			_ = results.Close()
+		}
 		if pgplatform.IsUniqueViolation(err, "demands_pkey") {
 			return errs.Errorf(errs.Conflict, "demand %s already exists", d.ID)
 		}
 		if err != nil {
 			return fmt.Errorf("inserting demand %s: %w", d.ID, err)
 		}
-		return r.outbox.Add(ctx, tx, evs...)
+		return nil
 	})
 }
 
