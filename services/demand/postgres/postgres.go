@@ -222,21 +222,19 @@ func (r *Repository) ExpireDemands(ctx context.Context, today time.Time, fn func
 
 // ReplaceMatches implements app.Repository. A match for a demand this
 // service no longer has (never, in practice) is ignored rather than retried.
+// Both statements go in one round trip.
 func (r *Repository) ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID string, matches []app.MatchedProduct) error {
-	var exists bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM demand.demands WHERE id = $1)`, demandID).Scan(&exists); err != nil || !exists {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM demand.matched_products WHERE demand_id = $1`, demandID); err != nil {
-		return fmt.Errorf("clearing matches of %s: %w", demandID, err)
-	}
 	products, producers, ranks := make([]string, len(matches)), make([]string, len(matches)), make([]int32, len(matches))
 	for i, m := range matches {
 		products[i], producers[i], ranks[i] = m.ProductID, m.ProducerID, int32(m.Rank)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO demand.matched_products (demand_id, product_id, producer_id, rank)
+	var b pgx.Batch
+	b.Queue(`DELETE FROM demand.matched_products WHERE demand_id = $1`, demandID)
+	b.Queue(`INSERT INTO demand.matched_products (demand_id, product_id, producer_id, rank)
 		SELECT $1, p, pr, r FROM unnest($2::text[], $3::text[], $4::int[]) AS m(p, pr, r)
-		ON CONFLICT DO NOTHING`, demandID, products, producers, ranks); err != nil {
+		WHERE EXISTS (SELECT 1 FROM demand.demands WHERE id = $1)
+		ON CONFLICT DO NOTHING`, demandID, products, producers, ranks)
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 		return fmt.Errorf("recording matches of %s: %w", demandID, err)
 	}
 	return nil
