@@ -261,7 +261,9 @@ func (h *Hub) Follow(ctx context.Context) error {
 		return fmt.Errorf("following live-stream wake-ups on %s: %w", LiveSubject, err)
 	}
 	<-ctx.Done()
-	return sub.Unsubscribe()
+	// The connection may be closing with the process.
+	_ = sub.Unsubscribe()
+	return nil
 }
 
 // Ended returns a channel closed once every transaction up to txid has
