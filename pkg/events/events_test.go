@@ -76,6 +76,17 @@ func (b bundle) flush(t *testing.T, want int) {
 	require.Equal(t, want, total)
 }
 
+// runRelayPollingHourly runs a relay of b until the test ends. Its poll is
+// an hour away, so whatever it publishes meanwhile it was woken for.
+func (b bundle) runRelayPollingHourly(t *testing.T) {
+	t.Helper()
+	relay := events.NewRelay(b.pool, b.js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
 // firstDeadLetter waits for the first message on the dead-letter stream.
 func firstDeadLetter(t *testing.T, js jetstream.JetStream) jetstream.Msg {
 	t.Helper()
@@ -413,11 +424,7 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 // an hour away.
 func TestRunningRelayPublishesHeldBackRowsWhenOlderTransactionsEnd(t *testing.T) {
 	b := setup(t)
-	relay := events.NewRelay(b.pool, b.js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- relay.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	b.runRelayPollingHourly(t)
 
 	slow, err := b.pool.Begin(context.Background())
 	require.NoError(t, err)
@@ -467,11 +474,7 @@ func TestHorizonTellsWhenOlderTransactionsHaveEnded(t *testing.T) {
 // lock until the commit is flushed; the relay's poll here is an hour away.
 func TestRelayIsWokenByItsProcessCommitsWithoutNotify(t *testing.T) {
 	b := setup(t)
-	relay := events.NewRelay(b.pool, b.js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- relay.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	b.runRelayPollingHourly(t)
 
 	listener, err := b.pool.Acquire(context.Background())
 	require.NoError(t, err)
@@ -500,11 +503,7 @@ func TestRelayIsWokenByItsProcessCommitsWithoutNotify(t *testing.T) {
 // before the commit, and nothing else wakes this one.
 func TestRelayLockedOutByAnotherReplicaTriesAgain(t *testing.T) {
 	b := setup(t)
-	relay := events.NewRelay(b.pool, b.js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- relay.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	b.runRelayPollingHourly(t)
 	time.Sleep(200 * time.Millisecond)
 
 	other, err := b.pool.Begin(context.Background())
