@@ -218,11 +218,11 @@ func (r *Repository) AddNotifications(ctx context.Context, tx pgx.Tx, ns []Notif
 	if len(ns) == 0 {
 		return nil, nil
 	}
-	n := len(ns)
-	ids, roles, recipients, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	dedupes, titles, bodies, datas := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	demands, products, reasons := make([]*string, n), make([]*string, n), make([]*string, n)
-	ranks, scores := make([]*int, n), make([]*float64, n)
+	size := len(ns)
+	ids, roles, recipients, kinds := make([]string, size), make([]string, size), make([]string, size), make([]string, size)
+	dedupes, titles, bodies, datas := make([]string, size), make([]string, size), make([]string, size), make([]string, size)
+	demands, products, reasons := make([]*string, size), make([]*string, size), make([]*string, size)
+	ranks, scores := make([]*int, size), make([]*float64, size)
 	for i, n := range ns {
 		id, err := uuid.NewV7()
 		if err != nil {
