@@ -213,26 +213,8 @@ func (p PreferencesByRecipient) Of(role, id string) Preferences {
 // and id lists. Only those set are held: a demand asks for a hundred
 // producers', and most have never changed theirs.
 func PreferencesOf(ctx context.Context, db Querier, roles, ids []string) (PreferencesByRecipient, error) {
-	out := PreferencesByRecipient{}
-	rows, err := db.Query(ctx, `SELECT p.recipient_role || ':' || p.recipient_id, p.preferences
-		FROM matching.notification_preferences p JOIN unnest($1::text[], $2::text[]) r(role, id)
-		ON p.recipient_role = r.role AND p.recipient_id = r.id`, roles, ids)
-	if err != nil {
-		return nil, fmt.Errorf("loading notification preferences: %w", err)
-	}
-	var (
-		key string
-		raw []byte
-	)
-	_, err = pgx.ForEachRow(rows, []any{&key, &raw}, func() error {
-		p := Defaults()
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return fmt.Errorf("reading the notification preferences of %s: %w", key, err)
-		}
-		out[key] = p
-		return nil
-	})
-	return out, err
+	t, err := TargetsOf(ctx, db, roles, ids)
+	return t.Preferences, err
 }
 
 // preferencesOfOne loads one recipient's preferences.
