@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
@@ -42,7 +43,7 @@ func TestRelayPublishesAgainWhatJetStreamLostInAPowerCut(t *testing.T) {
 	connected := func() {
 		testkit.Eventually(t, 10*time.Second, "reconnected to NATS", nc.IsConnected)
 	}
-	b := bundle{pool: pool, js: js, nc: nc, outbox: events.NewOutbox(schema)}
+	b := bundle{pool: pool, js: js, nc: nc, outbox: events.NewOutbox(pool, schema)}
 	newRelay := func() *events.Relay {
 		return events.NewRelay(pool, js, schema, testkit.Logger(t), nil, events.RelayOptions{Batch: 2})
 	}
@@ -73,8 +74,12 @@ func TestRelayPublishesAgainWhatJetStreamLostInAPowerCut(t *testing.T) {
 	ns = start(synced)
 	t.Cleanup(ns.Shutdown)
 	connected()
-	stream, err := js.Stream(ctx, events.StreamDemand)
-	require.NoError(t, err)
+	// Right after a restart the server may not answer JetStream requests yet.
+	var stream jetstream.Stream
+	testkit.Eventually(t, 30*time.Second, "the restarted server serves the stream", func() bool {
+		stream, err = js.Stream(ctx, events.StreamDemand)
+		return err == nil
+	})
 	require.EqualValues(t, 4, stream.CachedInfo().State.LastSeq, "the restarted store lacks the last three events")
 	waiting := commit("waiting", 1)
 
