@@ -41,7 +41,7 @@ func setup(t testing.TB) bundle {
 		pool:   pool,
 		js:     js,
 		nc:     nc,
-		outbox: events.NewOutbox(schema),
+		outbox: events.NewOutbox(pool, schema),
 		relay:  events.NewRelay(pool, js, schema, testkit.Logger(t), nil, events.RelayOptions{PollInterval: 50 * time.Millisecond}),
 	}
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ocopvn/ocop/pkg/postgres"
 )
@@ -21,17 +21,18 @@ var Migrations = postgres.Source{Name: "events", FS: migrations}
 // Outbox writes events into a service's outbox table inside the caller's
 // transaction: they are published if and only if the transaction commits.
 type Outbox struct {
-	schema  string
 	table   string
 	channel string
+	// relays is the relayKey its relays in this process wait on.
+	relays string
 }
 
-// NewOutbox returns the outbox of the service schema.
-func NewOutbox(schema string) *Outbox {
+// NewOutbox returns the outbox of the service schema in pool's database.
+func NewOutbox(pool *pgxpool.Pool, schema string) *Outbox {
 	return &Outbox{
-		schema:  schema,
 		table:   pgx.Identifier{schema, "outbox"}.Sanitize(),
 		channel: notifyChannel(schema),
+		relays:  relayKey(pool.Config().ConnConfig, schema),
 	}
 }
 
@@ -76,55 +77,16 @@ func (o *Outbox) Queue(tx pgx.Tx, b *pgx.Batch, evs ...Event) {
 	// A relay of the service running in this process is woken once the
 	// transaction commits; any other only by a NOTIFY (see
 	// postgres.AfterCommit), or by the relay's own poll.
-	key := relayKey(tx.Conn().Config(), o.schema)
-	if !localRelays.running(key) || !postgres.AfterCommit(tx, func() { localRelays.wake(key) }) {
+	if !localRelays.Subscribed(o.relays) || !postgres.AfterCommit(tx, func() { localRelays.Wake(o.relays) }) {
 		b.Queue(`SELECT pg_notify($1, '')`, o.channel)
 	}
 }
 
-// localRelays are the relays running in this process, by relayKey.
-var localRelays = relayWakes{byKey: map[string]map[chan<- struct{}]bool{}}
+// localRelays wakes the relays running in this process, by relayKey.
+var localRelays Wakeups
 
 // relayKey names a service's outbox by server, database and schema: one
 // process may hold the outboxes of several databases (tests do).
 func relayKey(cfg *pgx.ConnConfig, schema string) string {
 	return fmt.Sprintf("%s:%d/%s/%s", cfg.Host, cfg.Port, cfg.Database, schema)
-}
-
-type relayWakes struct {
-	mu    sync.Mutex
-	byKey map[string]map[chan<- struct{}]bool
-}
-
-// add records a relay of the outbox key woken on wake, until the returned
-// function is called.
-func (r *relayWakes) add(key string, wake chan<- struct{}) func() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.byKey[key] == nil {
-		r.byKey[key] = map[chan<- struct{}]bool{}
-	}
-	r.byKey[key][wake] = true
-	return func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		delete(r.byKey[key], wake)
-	}
-}
-
-func (r *relayWakes) running(key string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.byKey[key]) > 0
-}
-
-func (r *relayWakes) wake(key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for wake := range r.byKey[key] {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
 }

@@ -101,12 +101,13 @@ func NewRelay(pool *pgxpool.Pool, js jetstream.JetStream, schema string, log *za
 // Run publishes until ctx ends; on the way out it makes one last pass so
 // events committed during shutdown are not left for the next start.
 func (r *Relay) Run(ctx context.Context) error {
-	wake := make(chan struct{}, 1)
+	key := relayKey(r.pool.Config().ConnConfig, r.schema)
+	wake, unsubscribe := localRelays.Subscribe(key)
+	defer unsubscribe()
 	listenCtx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
-	go r.listen(listenCtx, wake)
+	go r.listen(listenCtx, func() { localRelays.Wake(key) })
 	go r.horizon.Run(listenCtx)
-	defer localRelays.add(relayKey(r.pool.Config().ConnConfig, r.schema), wake)()
 
 	maintain := time.NewTicker(time.Minute)
 	defer maintain.Stop()
@@ -318,6 +319,10 @@ func scanOutbox(row pgx.CollectableRow, more ...any) (outboxRow, error) {
 	return o, err
 }
 
+// takeRelayLock takes the relay lock of the service schema $1 for the
+// transaction, if no other relay of the service holds it.
+const takeRelayLock = `SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`
+
 // begin starts a transaction holding the relay lock of the service, which
 // the caller rolls back or commits; nil means another relay of the service
 // holds the lock.
@@ -327,7 +332,7 @@ func (r *Relay) begin(ctx context.Context) (pgx.Tx, error) {
 		return nil, fmt.Errorf("starting outbox transaction: %w", err)
 	}
 	var locked bool
-	err = tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, r.schema).Scan(&locked)
+	err = tx.QueryRow(ctx, takeRelayLock, r.schema).Scan(&locked)
 	if err != nil || !locked {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		if err != nil {
@@ -357,7 +362,7 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 		batch    []outboxRow
 		heldBack *uint64
 	)
-	b.Queue(`SELECT pg_try_advisory_xact_lock(hashtext('ocop.outbox.' || $1))`, r.schema).QueryRow(func(row pgx.Row) error {
+	b.Queue(takeRelayLock, r.schema).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&locked)
 	})
 	b.Queue(`SELECT `+outboxColumns+` FROM `+r.table+`
@@ -453,7 +458,7 @@ func (r *Relay) publish(ctx context.Context, batch []outboxRow) ([]published, er
 // listen holds a connection in LISTEN on the schema's channel and turns each
 // notification into a wake-up. Losing the connection only slows the relay
 // to its poll interval until it reconnects.
-func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
+func (r *Relay) listen(ctx context.Context, wake func()) {
 	for ctx.Err() == nil {
 		err := r.listenOnce(ctx, wake)
 		if ctx.Err() != nil {
@@ -468,7 +473,7 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 	}
 }
 
-func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}) error {
+func (r *Relay) listenOnce(ctx context.Context, wake func()) error {
 	conn, err := r.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -485,10 +490,7 @@ func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}) error {
 		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
 			return err
 		}
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
+		wake()
 	}
 }
 

@@ -37,7 +37,7 @@ var _ app.Repository = (*Repository)(nil)
 
 // New returns the repository over pool.
 func New(pool *pgxpool.Pool) *Repository {
-	return &Repository{pool: pool, outbox: events.NewOutbox(Schema)}
+	return &Repository{pool: pool, outbox: events.NewOutbox(pool, Schema)}
 }
 
 const producerColumns = `id, name, kind, province, legacy_province, legacy_district, commune, lat, lon, email,

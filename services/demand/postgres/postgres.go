@@ -40,7 +40,7 @@ var _ app.Repository = (*Repository)(nil)
 
 // New returns the repository over pool.
 func New(pool *pgxpool.Pool) *Repository {
-	return &Repository{pool: pool, outbox: events.NewOutbox(Schema)}
+	return &Repository{pool: pool, outbox: events.NewOutbox(pool, Schema)}
 }
 
 // columns are those every change writes, in the order of args; allColumns

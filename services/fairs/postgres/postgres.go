@@ -39,7 +39,7 @@ var _ app.Repository = (*Repository)(nil)
 
 // New returns the repository over pool.
 func New(pool *pgxpool.Pool) *Repository {
-	return &Repository{pool: pool, outbox: events.NewOutbox(Schema)}
+	return &Repository{pool: pool, outbox: events.NewOutbox(pool, Schema)}
 }
 
 // InTx implements app.Repository.

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -205,12 +204,11 @@ func (c *InboxCases) Redeliver(ctx context.Context, who auth.Principal, webhookI
 	return c.store().InTx(ctx, func(tx pgx.Tx) error { return c.m.redeliver.Redeliver(ctx, tx, deliveryID) })
 }
 
-// Hub fans out "your notifications changed" wake-ups to live streams, and
-// tells them when notifications held back behind running transactions may
-// go out.
+// Hub fans out "your notifications changed" wake-ups to live streams, keyed
+// "role:id", and tells them when notifications held back behind running
+// transactions may go out.
 type Hub struct {
-	mu      sync.Mutex
-	subs    map[string]map[chan struct{}]bool
+	events.Wakeups
 	horizon *events.Horizon
 	nc      *nats.Conn
 	// id tells this hub's wake-ups from those of the service's other
@@ -227,7 +225,7 @@ const LiveSubject = "ocop.live.notifications"
 // and, when nc is not nil, the wake-ups of the service's other processes
 // on LiveSubject (Follow).
 func NewHub(horizon *events.Horizon, nc *nats.Conn) *Hub {
-	return &Hub{subs: map[string]map[chan struct{}]bool{}, horizon: horizon, nc: nc, id: uuid.NewString()}
+	return &Hub{horizon: horizon, nc: nc, id: uuid.NewString()}
 }
 
 // Broadcast wakes the live streams of recipients ("role:id") in this
@@ -269,35 +267,3 @@ func (h *Hub) Follow(ctx context.Context) error {
 // Ended returns a channel closed once every transaction up to txid has
 // ended, and the function that stops waiting.
 func (h *Hub) Ended(txid uint64) (<-chan struct{}, func()) { return h.horizon.Ended(txid) }
-
-// Subscribe returns a channel woken when key's notifications change, and
-// the function that ends the subscription.
-func (h *Hub) Subscribe(key string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	h.mu.Lock()
-	if h.subs[key] == nil {
-		h.subs[key] = map[chan struct{}]bool{}
-	}
-	h.subs[key][ch] = true
-	h.mu.Unlock()
-	return ch, func() {
-		h.mu.Lock()
-		delete(h.subs[key], ch)
-		if len(h.subs[key]) == 0 {
-			delete(h.subs, key)
-		}
-		h.mu.Unlock()
-	}
-}
-
-// Wake wakes key's subscribers; a subscriber already woken stays woken once.
-func (h *Hub) Wake(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ch := range h.subs[key] {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}

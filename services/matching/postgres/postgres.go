@@ -44,7 +44,7 @@ type Repository struct {
 
 // New returns the repository over pool.
 func New(pool *pgxpool.Pool, log *zap.Logger) *Repository {
-	return &Repository{pool: pool, outbox: events.NewOutbox(Schema), log: log}
+	return &Repository{pool: pool, outbox: events.NewOutbox(pool, Schema), log: log}
 }
 
 // WakeStreamsAfterCommit has wake called with the recipients ("role:id")
