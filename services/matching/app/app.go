@@ -73,6 +73,8 @@ type Matching struct {
 	recent *ProducerCache[int]
 	// kinds holds the kinds each demand version's words name, by "id@version".
 	kinds sync.Map
+	// ranked holds the open demands' rankings on the current index (see MatchProduct).
+	ranked rankedProducts
 }
 
 // Redeliverer queues a webhook delivery again, and the digests now.

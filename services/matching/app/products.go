@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,13 +28,18 @@ type ProductMatch struct {
 // MatchProduct matches a new or changed product against the open demands
 // posted before the change and returns those it now earns its producer a
 // place in. Demands the product cannot fit (another group, too few stars,
-// a kind the buyer did not name) are skipped without searching. It only
-// reads, and runs before the transaction that tells anyone (see
-// events.Preparer).
+// a kind the buyer did not name) are skipped without searching, and so is
+// a demand whose ranking on the same index, searched for an earlier
+// product, left this one out. It only reads, and runs before the
+// transaction that tells anyone (see events.Preparer).
 func (m *Matching) MatchProduct(ctx context.Context, p search.Document, changedAt time.Time) ([]ProductMatch, error) {
 	demands, err := m.repo.OpenDemands(ctx, changedAt)
 	if err != nil {
 		return nil, err
+	}
+	indexed, err := m.matcher.Index.Sequence(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the search index: %w", err)
 	}
 	today := ocop.Today(m.now())
 	var found []ProductMatch
@@ -41,9 +47,18 @@ func (m *Matching) MatchProduct(ctx context.Context, p search.Document, changedA
 		if !rank.Eligible(d.Demand, p, today) || !m.namesKindOf(d, p) {
 			continue
 		}
+		if ids, ok := m.ranked.get(indexed, today, d); ok && !ids.holds(p.ID) {
+			continue
+		}
 		matches, err := m.matcher.Match(ctx, d.Demand, today)
 		if err != nil {
 			return nil, fmt.Errorf("matching demand %s against product %s: %w", d.ID, p.ID, err)
+		}
+		m.ranked.put(indexed, today, d, matches)
+		// Picks are made among the matches: a product not matched needs
+		// no reading of its rivals' preferences and turns.
+		if !slices.ContainsFunc(matches, func(mt rank.Match) bool { return mt.ProductID == p.ID }) {
+			continue
 		}
 		r, err := m.rank(ctx, matches)
 		if err != nil {
@@ -54,6 +69,56 @@ func (m *Matching) MatchProduct(ctx context.Context, p search.Document, changedA
 		}
 	}
 	return found, nil
+}
+
+// rankedProducts holds, for each open demand version, the products its
+// ranking held on one state of the search index and one day. A catalogue
+// import sends thousands of products through MatchProduct, each against
+// every open demand whose words fit it; searched again for each product,
+// an import met by a fair week's open demands never finished. The same
+// index on the same day ranks a demand the same, so a product missing from
+// the ranking an earlier product's search gave is left out without a search.
+// Only the current index state's rankings are kept: at most one per open
+// demand.
+type rankedProducts struct {
+	mu      sync.Mutex
+	indexed uint64
+	day     time.Time
+	ids     map[string]productIDs
+}
+
+// productIDs are a ranking's product ids, sorted.
+type productIDs []string
+
+func (ids productIDs) holds(id string) bool {
+	_, ok := slices.BinarySearch(ids, id)
+	return ok
+}
+
+func rankedKey(d postgres.Demand) string { return d.ID + "@" + strconv.FormatInt(d.Version, 10) }
+
+func (r *rankedProducts) get(indexed uint64, day time.Time, d postgres.Demand) (productIDs, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.indexed != indexed || !r.day.Equal(day) {
+		return nil, false
+	}
+	ids, ok := r.ids[rankedKey(d)]
+	return ids, ok
+}
+
+func (r *rankedProducts) put(indexed uint64, day time.Time, d postgres.Demand, matches []rank.Match) {
+	ids := make(productIDs, len(matches))
+	for i, mt := range matches {
+		ids[i] = mt.ProductID
+	}
+	slices.Sort(ids)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.indexed != indexed || !r.day.Equal(day) {
+		r.indexed, r.day, r.ids = indexed, day, map[string]productIDs{}
+	}
+	r.ids[rankedKey(d)] = ids
 }
 
 // ProductMatched tells, in tx, the producer of product p of each demand it
@@ -79,7 +144,7 @@ func (m *Matching) ProductMatched(ctx context.Context, tx pgx.Tx, p search.Docum
 // product through here for every open demand, so each demand version's
 // words are read once and kept.
 func (m *Matching) namesKindOf(d postgres.Demand, p search.Document) bool {
-	key := d.ID + "@" + strconv.FormatInt(d.Version, 10)
+	key := rankedKey(d)
 	cached, ok := m.kinds.Load(key)
 	if !ok {
 		cached, _ = m.kinds.LoadOrStore(key, rank.Read(d.Demand).Categories)
