@@ -56,6 +56,17 @@ func NewIndexer(js jetstream.JetStream, index search.Index, log *zap.Logger, reg
 	}
 	if reg != nil {
 		reg.MustRegister(ix.applied)
+		if m, ok := index.(interface{ Merging() bool }); ok {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "ocop_index_merging",
+				Help: "1 while the search index is merged after a bulk write, or waits for writes to pause to be; searches cost more meanwhile.",
+			}, func() float64 {
+				if m.Merging() {
+					return 1
+				}
+				return 0
+			}))
+		}
 	}
 	return ix
 }

@@ -113,6 +113,7 @@ func runtimeConfig() map[string]any {
 type Index struct {
 	idx       bleve.Index
 	cache     *productCache
+	compact   *compactor
 	temporary string // directory removed on Close, for OpenTemporary
 }
 
@@ -127,7 +128,7 @@ func Open(dir string) (*Index, error) {
 	if err == nil {
 		version, verr := idx.GetInternal(mappingKey)
 		if verr == nil && string(version) == mappingVersion {
-			return &Index{idx: idx, cache: newProductCache()}, nil
+			return newIndex(idx), nil
 		}
 		if err := errors.Join(verr, idx.Close(), os.RemoveAll(dir)); err != nil {
 			return nil, fmt.Errorf("removing the outdated Bleve index at %s: %w", dir, err)
@@ -146,7 +147,13 @@ func Open(dir string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening Bleve index at %s: %w", dir, err)
 	}
-	return &Index{idx: idx, cache: newProductCache()}, nil
+	return newIndex(idx), nil
+}
+
+func newIndex(idx bleve.Index) *Index {
+	i := &Index{idx: idx, cache: newProductCache()}
+	i.compact = newCompactor(i.mergeIntoOne)
+	return i
 }
 
 // OpenTemporary returns an index in a fresh temporary directory, removed on
@@ -289,6 +296,7 @@ func (i *Index) Apply(_ context.Context, changes []search.Change, seq uint64) er
 	if err != nil {
 		return fmt.Errorf("writing %d changes to the index: %w", len(changes), err)
 	}
+	i.compact.wrote(len(changes))
 	return nil
 }
 
@@ -309,6 +317,7 @@ func (i *Index) Count(context.Context) (uint64, error) { return i.idx.DocCount()
 
 // Close implements search.Index.
 func (i *Index) Close() error {
+	i.compact.close()
 	err := i.idx.Close()
 	if i.temporary != "" {
 		err = errors.Join(err, os.RemoveAll(i.temporary))

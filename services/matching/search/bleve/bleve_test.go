@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocopvn/ocop/services/matching/search"
@@ -267,4 +268,49 @@ func TestIndexesInTwoDirectoriesStayApart(t *testing.T) {
 	hits, err := idx.Search(context.Background(), search.Query{Text: "vải thiều", Limit: 10})
 	require.NoError(t, err)
 	require.Equal(t, []string{docs()[0].ID}, ids(hits))
+}
+
+// Once a bulk write pauses, the index is merged into one segment, and what
+// it holds is found as before; a trickle of edits sets off no merge.
+func TestBulkWriteIsMergedIntoOneSegmentOncePaused(t *testing.T) {
+	idx, err := OpenTemporary()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	idx.compact.after, idx.compact.quiet = 3000, 300*time.Millisecond
+	segments := func() int {
+		engine, err := idx.idx.Advanced()
+		require.NoError(t, err)
+		r, err := engine.Reader()
+		require.NoError(t, err)
+		defer r.Close()
+		return len(r.(*scorch.IndexSnapshot).Segments())
+	}
+	write := func(from, n int, seq uint64) {
+		changes := make([]search.Change, n)
+		for i := range changes {
+			d := docs()[(from+i)%len(docs())]
+			d.ID = fmt.Sprintf("p-%d", from+i)
+			changes[i] = search.Change{Upsert: &d}
+		}
+		require.NoError(t, idx.Apply(context.Background(), changes, seq))
+	}
+	// Bleve's own plan leaves 12,000 products in two or three segments
+	// (TestBulkWritesAreMergedIntoFewSegments).
+	for batch := range 6 {
+		write(batch*2000, 2000, uint64(batch+1))
+	}
+	require.True(t, idx.Merging(), "a merge waits for the writes to pause")
+	merged := func() bool { return !idx.Merging() && segments() == 1 }
+	require.Eventually(t, merged, 30*time.Second, 20*time.Millisecond, "12,000 products in %d segments", segments())
+	n, err := idx.Count(context.Background())
+	require.NoError(t, err)
+	require.EqualValues(t, 12000, n)
+	hits, err := idx.Search(context.Background(), search.Query{Text: "mỳ chũ", Limit: 5})
+	require.NoError(t, err)
+	require.Len(t, hits, 5)
+
+	for i := range 10 {
+		write(12000+i, 1, uint64(7+i))
+	}
+	require.False(t, idx.Merging(), "ten edits wait for no merge")
 }

@@ -51,6 +51,7 @@ type Report struct {
 	SearchableSeconds float64 `json:"searchable_seconds"`
 	ProductsPerSecond float64 `json:"products_per_second"`
 	SettledSeconds    float64 `json:"settled_seconds"`
+	MergedSeconds     float64 `json:"index_merged_seconds"`
 	SearchRate        float64 `json:"search_rate"`
 	SearchP50         float64 `json:"search_p50_ms"`
 	SearchP99         float64 `json:"search_p99_ms"`
@@ -237,6 +238,30 @@ func (r *runner) settle(ctx context.Context, start time.Time, rep *Report) error
 	}
 	rep.SettledSeconds = time.Since(start).Seconds()
 	r.logf("every service had taken in the import after %.1f s", rep.SettledSeconds)
+	return r.merged(ctx, start, rep)
+}
+
+// merged waits until the search index is no longer merged after the
+// import (ocop_index_merging): searches measured meanwhile would measure
+// the merge as much as themselves. An engine that does not merge so, or a
+// server whose metrics are not served, is not waited for.
+func (r *runner) merged(ctx context.Context, start time.Time, rep *Report) error {
+	for {
+		status, body, err := r.do(ctx, http.MethodGet, "/metrics", "", nil)
+		if err != nil || status != http.StatusOK || !bytes.Contains(body, []byte("\nocop_index_merging 1")) {
+			break
+		}
+		if time.Since(start) > 30*time.Minute {
+			return errors.New("the search index was still being merged 30 minutes after the import began")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(searchablePoll):
+		}
+	}
+	rep.MergedSeconds = time.Since(start).Seconds()
+	r.logf("the search index had been merged after %.1f s", rep.MergedSeconds)
 	return nil
 }
 

@@ -119,4 +119,8 @@ func TestMatchingBothWaysAndCombinedSupply(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, suppliers, "a changed product already told of is not told again")
+
+	res = c.Do(t, http.MethodGet, "/metrics", nil, "")
+	require.Equal(t, http.StatusOK, res.Status)
+	require.Contains(t, string(res.Body), "\nocop_index_merging 0", "a few products set off no merge of the index")
 }
