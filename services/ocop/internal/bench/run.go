@@ -314,6 +314,14 @@ func (r *runner) bareSearch(ctx context.Context, cat Catalogue, rep *Report) err
 			changes = changes[:0]
 		}
 	}
+	// Measured as the server's index is: merged after the bulk write.
+	for idx.Merging() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(searchablePoll):
+		}
+	}
 	today := ocop.Today(time.Now())
 	q := func(ctx context.Context, i int) error {
 		_, err := idx.Search(ctx, search.Query{Text: cat.Queries[i%len(cat.Queries)], ValidOn: today, Limit: 20})
