@@ -95,7 +95,8 @@ func (ids productIDs) holds(id string) bool {
 	return ok
 }
 
-func rankedKey(d postgres.Demand) string { return d.ID + "@" + strconv.FormatInt(d.Version, 10) }
+// versionKey names a demand version: "id@version".
+func versionKey(d postgres.Demand) string { return d.ID + "@" + strconv.FormatInt(d.Version, 10) }
 
 func (r *rankedProducts) get(indexed uint64, day time.Time, d postgres.Demand) (productIDs, bool) {
 	r.mu.Lock()
@@ -103,7 +104,7 @@ func (r *rankedProducts) get(indexed uint64, day time.Time, d postgres.Demand) (
 	if r.indexed != indexed || !r.day.Equal(day) {
 		return nil, false
 	}
-	ids, ok := r.ids[rankedKey(d)]
+	ids, ok := r.ids[versionKey(d)]
 	return ids, ok
 }
 
@@ -118,7 +119,7 @@ func (r *rankedProducts) put(indexed uint64, day time.Time, d postgres.Demand, m
 	if r.indexed != indexed || !r.day.Equal(day) {
 		r.indexed, r.day, r.ids = indexed, day, map[string]productIDs{}
 	}
-	r.ids[rankedKey(d)] = ids
+	r.ids[versionKey(d)] = ids
 }
 
 // ProductMatched tells, in tx, the producer of product p of each demand it
@@ -144,7 +145,7 @@ func (m *Matching) ProductMatched(ctx context.Context, tx pgx.Tx, p search.Docum
 // product through here for every open demand, so each demand version's
 // words are read once and kept.
 func (m *Matching) namesKindOf(d postgres.Demand, p search.Document) bool {
-	key := rankedKey(d)
+	key := versionKey(d)
 	cached, ok := m.kinds.Load(key)
 	if !ok {
 		cached, _ = m.kinds.LoadOrStore(key, rank.Read(d.Demand).Categories)
