@@ -150,9 +150,15 @@ func Open(dir string) (*Index, error) {
 	return newIndex(idx), nil
 }
 
+// newIndex wraps an opened index. One that holds a bulk write's worth of
+// products in several segments (closed before its merge, or rebuilt by
+// `ocop reindex`) is merged once writes pause, as after the write.
 func newIndex(idx bleve.Index) *Index {
 	i := &Index{idx: idx, cache: newProductCache()}
 	i.compact = newCompactor(i.mergeIntoOne)
+	if products, err := idx.DocCount(); err == nil && products >= uint64(compactAfter) && i.segments() > 1 {
+		i.compact.wrote(int(products))
+	}
 	return i
 }
 

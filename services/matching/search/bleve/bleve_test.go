@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocopvn/ocop/services/matching/search"
@@ -277,14 +276,6 @@ func TestBulkWriteIsMergedIntoOneSegmentOncePaused(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = idx.Close() })
 	idx.compact.after, idx.compact.quiet = 3000, 300*time.Millisecond
-	segments := func() int {
-		engine, err := idx.idx.Advanced()
-		require.NoError(t, err)
-		r, err := engine.Reader()
-		require.NoError(t, err)
-		defer r.Close()
-		return len(r.(*scorch.IndexSnapshot).Segments())
-	}
 	write := func(from, n int, seq uint64) {
 		changes := make([]search.Change, n)
 		for i := range changes {
@@ -300,8 +291,8 @@ func TestBulkWriteIsMergedIntoOneSegmentOncePaused(t *testing.T) {
 		write(batch*2000, 2000, uint64(batch+1))
 	}
 	require.True(t, idx.Merging(), "a merge waits for the writes to pause")
-	merged := func() bool { return !idx.Merging() && segments() == 1 }
-	require.Eventually(t, merged, 30*time.Second, 20*time.Millisecond, "12,000 products in %d segments", segments())
+	merged := func() bool { return !idx.Merging() && idx.segments() == 1 }
+	require.Eventually(t, merged, 30*time.Second, 20*time.Millisecond, "12,000 products in %d segments", idx.segments())
 	n, err := idx.Count(context.Background())
 	require.NoError(t, err)
 	require.EqualValues(t, 12000, n)
@@ -313,4 +304,31 @@ func TestBulkWriteIsMergedIntoOneSegmentOncePaused(t *testing.T) {
 		write(12000+i, 1, uint64(7+i))
 	}
 	require.False(t, idx.Merging(), "ten edits wait for no merge")
+}
+
+// An index closed before its merge, or rebuilt by `ocop reindex`, is merged
+// once opened.
+func TestUnmergedIndexIsMergedOnceOpened(t *testing.T) {
+	dir := t.TempDir() + "/index"
+	idx, err := Open(dir)
+	require.NoError(t, err)
+	idx.compact.after = 1 << 30
+	for batch := range 6 {
+		changes := make([]search.Change, 2000)
+		for i := range changes {
+			d := docs()[i%len(docs())]
+			d.ID = fmt.Sprintf("p-%d-%d", batch, i)
+			changes[i] = search.Change{Upsert: &d}
+		}
+		require.NoError(t, idx.Apply(context.Background(), changes, uint64(batch+1)))
+	}
+	require.Eventually(t, func() bool { return idx.segments() > 1 }, 30*time.Second, 20*time.Millisecond)
+	require.NoError(t, idx.Close())
+
+	idx, err = Open(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idx.Close() })
+	require.True(t, idx.Merging())
+	require.Eventually(t, func() bool { return !idx.Merging() && idx.segments() == 1 }, 30*time.Second, 20*time.Millisecond,
+		"12,000 products in %d segments", idx.segments())
 }

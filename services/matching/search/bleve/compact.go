@@ -168,6 +168,20 @@ const (
 	persistPoll = 50 * time.Millisecond
 )
 
+// segments returns how many segments the index has; 0 when it cannot tell.
+func (i *Index) segments() int {
+	engine, err := i.idx.Advanced()
+	if err != nil {
+		return 0
+	}
+	s, ok := engine.(*scorch.Scorch)
+	if !ok {
+		return 0
+	}
+	n, _, _ := segmentsOf(s)
+	return n
+}
+
 // segmentsOf returns how many segments the index has, and whether every
 // one of them is written to disk.
 func segmentsOf(s *scorch.Scorch) (int, bool, error) {
