@@ -228,21 +228,10 @@ func TestBulkWritesAreMergedIntoFewSegments(t *testing.T) {
 	idx, err := OpenTemporary()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = idx.Close() })
-	for batch := range 6 {
-		changes := make([]search.Change, 2000)
-		for i := range changes {
-			d := docs()[i%len(docs())]
-			d.ID = fmt.Sprintf("p-%d-%d", batch, i)
-			changes[i] = search.Change{Upsert: &d}
-		}
-		require.NoError(t, idx.Apply(context.Background(), changes, uint64(batch+1)))
-	}
-	segments := func() uint64 {
-		stats := idx.idx.StatsMap()["index"].(map[string]any)
-		return stats["num_root_filesegments"].(uint64) + stats["num_root_memorysegments"].(uint64)
-	}
-	require.Eventually(t, func() bool { return segments() <= 3 }, 30*time.Second, 50*time.Millisecond,
-		"12,000 products in %d segments", segments())
+	idx.compact.after = 1 << 30 // Bleve's own plan, without the merge into one
+	writeBulk(t, idx)
+	require.Eventually(t, func() bool { return idx.segments() <= 3 }, 30*time.Second, 50*time.Millisecond,
+		"12,000 products in %d segments", idx.segments())
 	n, err := idx.Count(context.Background())
 	require.NoError(t, err)
 	require.EqualValues(t, 12000, n)
@@ -276,20 +265,9 @@ func TestBulkWriteIsMergedIntoOneSegmentOncePaused(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = idx.Close() })
 	idx.compact.after, idx.compact.quiet = 3000, 300*time.Millisecond
-	write := func(from, n int, seq uint64) {
-		changes := make([]search.Change, n)
-		for i := range changes {
-			d := docs()[(from+i)%len(docs())]
-			d.ID = fmt.Sprintf("p-%d", from+i)
-			changes[i] = search.Change{Upsert: &d}
-		}
-		require.NoError(t, idx.Apply(context.Background(), changes, seq))
-	}
 	// Bleve's own plan leaves 12,000 products in two or three segments
 	// (TestBulkWritesAreMergedIntoFewSegments).
-	for batch := range 6 {
-		write(batch*2000, 2000, uint64(batch+1))
-	}
+	writeBulk(t, idx)
 	require.True(t, idx.Merging(), "a merge waits for the writes to pause")
 	merged := func() bool { return !idx.Merging() && idx.segments() == 1 }
 	require.Eventually(t, merged, 30*time.Second, 20*time.Millisecond, "12,000 products in %d segments", idx.segments())
@@ -301,7 +279,7 @@ func TestBulkWriteIsMergedIntoOneSegmentOncePaused(t *testing.T) {
 	require.Len(t, hits, 5)
 
 	for i := range 10 {
-		write(12000+i, 1, uint64(7+i))
+		writeProducts(t, idx, 12000+i, 1, uint64(7+i))
 	}
 	require.False(t, idx.Merging(), "ten edits wait for no merge")
 }
@@ -313,15 +291,7 @@ func TestUnmergedIndexIsMergedOnceOpened(t *testing.T) {
 	idx, err := Open(dir)
 	require.NoError(t, err)
 	idx.compact.after = 1 << 30
-	for batch := range 6 {
-		changes := make([]search.Change, 2000)
-		for i := range changes {
-			d := docs()[i%len(docs())]
-			d.ID = fmt.Sprintf("p-%d-%d", batch, i)
-			changes[i] = search.Change{Upsert: &d}
-		}
-		require.NoError(t, idx.Apply(context.Background(), changes, uint64(batch+1)))
-	}
+	writeBulk(t, idx)
 	require.Eventually(t, func() bool { return idx.segments() > 1 }, 30*time.Second, 20*time.Millisecond)
 	require.NoError(t, idx.Close())
 
@@ -331,4 +301,25 @@ func TestUnmergedIndexIsMergedOnceOpened(t *testing.T) {
 	require.True(t, idx.Merging())
 	require.Eventually(t, func() bool { return !idx.Merging() && idx.segments() == 1 }, 30*time.Second, 20*time.Millisecond,
 		"12,000 products in %d segments", idx.segments())
+}
+
+// writeProducts writes n products, p-from to p-(from+n-1), as one write.
+func writeProducts(t *testing.T, idx *Index, from, n int, seq uint64) {
+	t.Helper()
+	changes := make([]search.Change, n)
+	for i := range changes {
+		d := docs()[(from+i)%len(docs())]
+		d.ID = fmt.Sprintf("p-%d", from+i)
+		changes[i] = search.Change{Upsert: &d}
+	}
+	require.NoError(t, idx.Apply(context.Background(), changes, seq))
+}
+
+// writeBulk writes 12,000 products in six writes of 2,000, as the indexer
+// does a bulk import.
+func writeBulk(t *testing.T, idx *Index) {
+	t.Helper()
+	for batch := range 6 {
+		writeProducts(t, idx, batch*2000, 2000, uint64(batch+1))
+	}
 }

@@ -131,13 +131,9 @@ func (i *Index) Merging() bool { return i.compact.due() }
 // be; and one merge of its plan may leave a segment beside the merged one,
 // so it merges again, mergeRounds times at most.
 func (i *Index) mergeIntoOne(ctx context.Context) error {
-	engine, err := i.idx.Advanced()
+	s, err := i.scorch()
 	if err != nil {
-		return fmt.Errorf("opening the index: %w", err)
-	}
-	s, ok := engine.(*scorch.Scorch)
-	if !ok {
-		return fmt.Errorf("the index engine is %T, not scorch", engine)
+		return err
 	}
 	for merged := 0; merged < mergeRounds; {
 		segments, onDisk, err := segmentsOf(s)
@@ -168,14 +164,23 @@ const (
 	persistPoll = 50 * time.Millisecond
 )
 
-// segments returns how many segments the index has; 0 when it cannot tell.
-func (i *Index) segments() int {
+// scorch returns the engine under the index.
+func (i *Index) scorch() (*scorch.Scorch, error) {
 	engine, err := i.idx.Advanced()
 	if err != nil {
-		return 0
+		return nil, fmt.Errorf("opening the index: %w", err)
 	}
 	s, ok := engine.(*scorch.Scorch)
 	if !ok {
+		return nil, fmt.Errorf("the index engine is %T, not scorch", engine)
+	}
+	return s, nil
+}
+
+// segments returns how many segments the index has; 0 when it cannot tell.
+func (i *Index) segments() int {
+	s, err := i.scorch()
+	if err != nil {
 		return 0
 	}
 	n, _, _ := segmentsOf(s)

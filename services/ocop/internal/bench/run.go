@@ -177,21 +177,14 @@ func (r *runner) load(ctx context.Context, cat Catalogue, rep *Report) error {
 	rep.ImportedSeconds = time.Since(start).Seconds()
 	r.logf("imported after %.1f s; waiting for the index", rep.ImportedSeconds)
 	last := cat.Table.Rows[len(cat.Table.Rows)-1].Cells["product_name"]
-	for {
+	searchable := func() bool {
 		status, body, err := r.do(ctx, http.MethodGet, "/v1/search/products?limit=1&q="+url.QueryEscape(last), "", nil)
-		if err == nil && status == http.StatusOK && bytes.Contains(body, []byte(strconv.Quote(last))) {
-			break
-		}
-		if time.Since(start) > 30*time.Minute {
-			return errors.New("the catalogue was not searchable within 30 minutes")
-		}
-		// Each look is a search the server answers while it indexes: looking
-		// often would slow down what is measured.
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(searchablePoll):
-		}
+		return err == nil && status == http.StatusOK && bytes.Contains(body, []byte(strconv.Quote(last)))
+	}
+	if err := until(ctx, start, searchable, func() error {
+		return errors.New("the catalogue was not searchable within 30 minutes")
+	}); err != nil {
+		return err
 	}
 	rep.SearchableSeconds = time.Since(start).Seconds()
 	rep.ProductsPerSecond = float64(len(cat.Table.Rows)) / rep.SearchableSeconds
@@ -217,24 +210,20 @@ func (r *runner) settle(ctx context.Context, start time.Time, rep *Report) error
 	if err != nil {
 		return err
 	}
-	for {
-		var behind uint64
+	var behind uint64
+	handled := func() bool {
+		behind = 0
 		for stream := range js.StreamNames(nats.Context(ctx)) {
 			for c := range js.Consumers(stream, nats.Context(ctx)) {
 				behind += c.NumPending + uint64(c.NumAckPending)
 			}
 		}
-		if behind == 0 {
-			break
-		}
-		if time.Since(start) > 30*time.Minute {
-			return fmt.Errorf("%d events were still unhandled 30 minutes after the import began", behind)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(searchablePoll):
-		}
+		return behind == 0
+	}
+	if err := until(ctx, start, handled, func() error {
+		return fmt.Errorf("%d events were still unhandled 30 minutes after the import began", behind)
+	}); err != nil {
+		return err
 	}
 	rep.SettledSeconds = time.Since(start).Seconds()
 	r.logf("every service had taken in the import after %.1f s", rep.SettledSeconds)
@@ -246,13 +235,28 @@ func (r *runner) settle(ctx context.Context, start time.Time, rep *Report) error
 // the merge as much as themselves. An engine that does not merge so, or a
 // server whose metrics are not served, is not waited for.
 func (r *runner) merged(ctx context.Context, start time.Time, rep *Report) error {
-	for {
+	merged := func() bool {
 		status, body, err := r.do(ctx, http.MethodGet, "/metrics", "", nil)
-		if err != nil || status != http.StatusOK || !bytes.Contains(body, []byte("\nocop_index_merging 1")) {
-			break
-		}
+		return err != nil || status != http.StatusOK || !bytes.Contains(body, []byte("\nocop_index_merging 1"))
+	}
+	if err := until(ctx, start, merged, func() error {
+		return errors.New("the search index was still being merged 30 minutes after the import began")
+	}); err != nil {
+		return err
+	}
+	rep.MergedSeconds = time.Since(start).Seconds()
+	r.logf("the search index had been merged after %.1f s", rep.MergedSeconds)
+	return nil
+}
+
+// until looks every searchablePoll whether done, for up to 30 minutes after
+// start; late says what was still not done then. Each look may be a request
+// the server answers while it works: looking often would slow down what is
+// measured.
+func until(ctx context.Context, start time.Time, done func() bool, late func() error) error {
+	for !done() {
 		if time.Since(start) > 30*time.Minute {
-			return errors.New("the search index was still being merged 30 minutes after the import began")
+			return late()
 		}
 		select {
 		case <-ctx.Done():
@@ -260,8 +264,6 @@ func (r *runner) merged(ctx context.Context, start time.Time, rep *Report) error
 		case <-time.After(searchablePoll):
 		}
 	}
-	rep.MergedSeconds = time.Since(start).Seconds()
-	r.logf("the search index had been merged after %.1f s", rep.MergedSeconds)
 	return nil
 }
 
@@ -315,12 +317,10 @@ func (r *runner) bareSearch(ctx context.Context, cat Catalogue, rep *Report) err
 		}
 	}
 	// Measured as the server's index is: merged after the bulk write.
-	for idx.Merging() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(searchablePoll):
-		}
+	if err := until(ctx, time.Now(), func() bool { return !idx.Merging() }, func() error {
+		return errors.New("the bare Bleve index was still being merged after 30 minutes")
+	}); err != nil {
+		return err
 	}
 	today := ocop.Today(time.Now())
 	q := func(ctx context.Context, i int) error {
