@@ -216,35 +216,26 @@ func (m *Matching) tell(ctx context.Context, tx pgx.Tx, d postgres.Demand, r Ran
 	if err != nil {
 		return nil, err
 	}
-	evs, err := matchEvents(ctx, d, top, added)
+	ev, err := matchedEvent(ctx, d, top, added)
 	if err != nil {
 		return nil, err
 	}
-	return added, m.repo.Outbox().Add(ctx, tx, evs...)
+	return added, m.repo.Outbox().Add(ctx, tx, ev)
 }
 
-func matchEvents(ctx context.Context, d postgres.Demand, top []rank.Match, added []postgres.Notification) ([]events.Event, error) {
+func matchedEvent(ctx context.Context, d postgres.Demand, top []rank.Match, added []postgres.Notification) (events.Event, error) {
 	matched := &matchingv1.DemandMatched{DemandId: d.ID, DemandVersion: d.Version}
 	for _, mt := range top {
 		matched.Matches = append(matched.Matches, &matchingv1.Match{
 			Rank: int32(mt.Rank), Score: mt.Score, ProductId: mt.ProductID, ProducerId: mt.ProducerID, Reasons: mt.Reasons,
 		})
 	}
-	ev, err := events.New(ctx, Source, events.Subject("ocop", "matching", "demand", d.ID), matched)
-	if err != nil {
-		return nil, err
-	}
-	evs := []events.Event{ev}
 	for _, n := range added {
-		ev, err := events.New(ctx, Source, events.Subject("ocop", "matching", "notification", n.ID), &matchingv1.ProducerNotified{
-			NotificationId: n.ID, ProducerId: n.RecipientID, DemandId: n.DemandID, ProductId: n.ProductID, Rank: int32(n.Rank),
+		matched.Notified = append(matched.Notified, &matchingv1.Notified{
+			NotificationId: n.ID, ProducerId: n.RecipientID, ProductId: n.ProductID, Rank: int32(n.Rank),
 		})
-		if err != nil {
-			return nil, err
-		}
-		evs = append(evs, ev)
 	}
-	return evs, nil
+	return events.New(ctx, Source, events.Subject("ocop", "matching", "demand", d.ID), matched)
 }
 
 // Answer is what a buyer sees of a demand's matching: the ranked list and,

@@ -5,7 +5,7 @@
 // source: ocop/matching/v1/events.proto
 
 // Events of the matching service: ranked matches and the notifications they cause.
-// Subjects: ocop.matching.demand.<demand_id>, ocop.matching.notification.<notification_id>.
+// Subject: ocop.matching.demand.<demand_id>.
 
 package matchingv1
 
@@ -101,12 +101,16 @@ func (x *Match) GetReasons() []string {
 	return nil
 }
 
-// DemandMatched carries the ranked list computed for a demand.
+// DemandMatched carries the ranked list computed for a demand and the
+// producers this matching told of it. One event per matching, not one per
+// notification as well: a demand tells ten producers, and each event costs
+// an outbox row, its mark, a publish and a stream subject kept for 400 days.
 type DemandMatched struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	DemandId      string                 `protobuf:"bytes,1,opt,name=demand_id,json=demandId,proto3" json:"demand_id,omitempty"`
 	DemandVersion int64                  `protobuf:"varint,2,opt,name=demand_version,json=demandVersion,proto3" json:"demand_version,omitempty"`
 	Matches       []*Match               `protobuf:"bytes,3,rep,name=matches,proto3" json:"matches,omitempty"`
+	Notified      []*Notified            `protobuf:"bytes,4,rep,name=notified,proto3" json:"notified,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -162,32 +166,40 @@ func (x *DemandMatched) GetMatches() []*Match {
 	return nil
 }
 
-// ProducerNotified records that a producer was told of a demand it fits.
-type ProducerNotified struct {
+func (x *DemandMatched) GetNotified() []*Notified {
+	if x != nil {
+		return x.Notified
+	}
+	return nil
+}
+
+// Notified is one producer told of the demand: the notification it got and
+// the product of its that earned it. A producer already told of a product
+// for the demand is not named again when the demand is matched again.
+type Notified struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	NotificationId string                 `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
 	ProducerId     string                 `protobuf:"bytes,2,opt,name=producer_id,json=producerId,proto3" json:"producer_id,omitempty"`
-	DemandId       string                 `protobuf:"bytes,3,opt,name=demand_id,json=demandId,proto3" json:"demand_id,omitempty"`
-	ProductId      string                 `protobuf:"bytes,4,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	Rank           int32                  `protobuf:"varint,5,opt,name=rank,proto3" json:"rank,omitempty"`
+	ProductId      string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Rank           int32                  `protobuf:"varint,4,opt,name=rank,proto3" json:"rank,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
 
-func (x *ProducerNotified) Reset() {
-	*x = ProducerNotified{}
+func (x *Notified) Reset() {
+	*x = Notified{}
 	mi := &file_ocop_matching_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ProducerNotified) String() string {
+func (x *Notified) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ProducerNotified) ProtoMessage() {}
+func (*Notified) ProtoMessage() {}
 
-func (x *ProducerNotified) ProtoReflect() protoreflect.Message {
+func (x *Notified) ProtoReflect() protoreflect.Message {
 	mi := &file_ocop_matching_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -199,40 +211,33 @@ func (x *ProducerNotified) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ProducerNotified.ProtoReflect.Descriptor instead.
-func (*ProducerNotified) Descriptor() ([]byte, []int) {
+// Deprecated: Use Notified.ProtoReflect.Descriptor instead.
+func (*Notified) Descriptor() ([]byte, []int) {
 	return file_ocop_matching_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
-func (x *ProducerNotified) GetNotificationId() string {
+func (x *Notified) GetNotificationId() string {
 	if x != nil {
 		return x.NotificationId
 	}
 	return ""
 }
 
-func (x *ProducerNotified) GetProducerId() string {
+func (x *Notified) GetProducerId() string {
 	if x != nil {
 		return x.ProducerId
 	}
 	return ""
 }
 
-func (x *ProducerNotified) GetDemandId() string {
-	if x != nil {
-		return x.DemandId
-	}
-	return ""
-}
-
-func (x *ProducerNotified) GetProductId() string {
+func (x *Notified) GetProductId() string {
 	if x != nil {
 		return x.ProductId
 	}
 	return ""
 }
 
-func (x *ProducerNotified) GetRank() int32 {
+func (x *Notified) GetRank() int32 {
 	if x != nil {
 		return x.Rank
 	}
@@ -251,19 +256,19 @@ const file_ocop_matching_v1_events_proto_rawDesc = "" +
 	"product_id\x18\x03 \x01(\tR\tproductId\x12\x1f\n" +
 	"\vproducer_id\x18\x04 \x01(\tR\n" +
 	"producerId\x12\x18\n" +
-	"\areasons\x18\x05 \x03(\tR\areasons\"\x86\x01\n" +
+	"\areasons\x18\x05 \x03(\tR\areasons\"\xbe\x01\n" +
 	"\rDemandMatched\x12\x1b\n" +
 	"\tdemand_id\x18\x01 \x01(\tR\bdemandId\x12%\n" +
 	"\x0edemand_version\x18\x02 \x01(\x03R\rdemandVersion\x121\n" +
-	"\amatches\x18\x03 \x03(\v2\x17.ocop.matching.v1.MatchR\amatches\"\xac\x01\n" +
-	"\x10ProducerNotified\x12'\n" +
+	"\amatches\x18\x03 \x03(\v2\x17.ocop.matching.v1.MatchR\amatches\x126\n" +
+	"\bnotified\x18\x04 \x03(\v2\x1a.ocop.matching.v1.NotifiedR\bnotified\"\x87\x01\n" +
+	"\bNotified\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1f\n" +
 	"\vproducer_id\x18\x02 \x01(\tR\n" +
-	"producerId\x12\x1b\n" +
-	"\tdemand_id\x18\x03 \x01(\tR\bdemandId\x12\x1d\n" +
+	"producerId\x12\x1d\n" +
 	"\n" +
-	"product_id\x18\x04 \x01(\tR\tproductId\x12\x12\n" +
-	"\x04rank\x18\x05 \x01(\x05R\x04rankB:Z8github.com/ocopvn/ocop/proto/ocop/matching/v1;matchingv1b\x06proto3"
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x12\n" +
+	"\x04rank\x18\x04 \x01(\x05R\x04rankB:Z8github.com/ocopvn/ocop/proto/ocop/matching/v1;matchingv1b\x06proto3"
 
 var (
 	file_ocop_matching_v1_events_proto_rawDescOnce sync.Once
@@ -279,17 +284,18 @@ func file_ocop_matching_v1_events_proto_rawDescGZIP() []byte {
 
 var file_ocop_matching_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_ocop_matching_v1_events_proto_goTypes = []any{
-	(*Match)(nil),            // 0: ocop.matching.v1.Match
-	(*DemandMatched)(nil),    // 1: ocop.matching.v1.DemandMatched
-	(*ProducerNotified)(nil), // 2: ocop.matching.v1.ProducerNotified
+	(*Match)(nil),         // 0: ocop.matching.v1.Match
+	(*DemandMatched)(nil), // 1: ocop.matching.v1.DemandMatched
+	(*Notified)(nil),      // 2: ocop.matching.v1.Notified
 }
 var file_ocop_matching_v1_events_proto_depIdxs = []int32{
 	0, // 0: ocop.matching.v1.DemandMatched.matches:type_name -> ocop.matching.v1.Match
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	2, // 1: ocop.matching.v1.DemandMatched.notified:type_name -> ocop.matching.v1.Notified
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_ocop_matching_v1_events_proto_init() }

@@ -3,15 +3,21 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ocopvn/ocop/pkg/auth"
 	"github.com/ocopvn/ocop/pkg/config"
+	"github.com/ocopvn/ocop/pkg/events"
 	"github.com/ocopvn/ocop/pkg/testkit"
+	matchingv1 "github.com/ocopvn/ocop/proto/ocop/matching/v1"
 	"github.com/ocopvn/ocop/services/matching"
 	"github.com/ocopvn/ocop/services/ocop/internal/server"
 )
@@ -263,6 +269,57 @@ func TestSplitServicesDemandToNotification(t *testing.T) {
 	buyer := testkit.Token(t, auth.RoleBuyer, "buyer-1")
 	demandID := postDemand(t, w, buyer)
 	checkMatchesAndNotifications(t, w, demandID, buyer)
+	checkMatchedEvent(t, w, ns.ClientURL(), demandID)
+}
+
+// checkMatchedEvent reads the demand's DemandMatched event off the stream:
+// it names each producer told, with the notification that producer got,
+// and the stream holds no event per notification beside it.
+func checkMatchedEvent(t *testing.T, w world, natsURL, demandID string) {
+	t.Helper()
+	told := map[string]string{}
+	for _, p := range []string{"prd-001", "prd-002"} {
+		var page struct {
+			Items []struct {
+				ID        string `json:"id"`
+				DemandID  string `json:"demand_id"`
+				ProductID string `json:"product_id"`
+			} `json:"items"`
+		}
+		res := w.matching.Do(t, http.MethodGet, "/v1/notifications?limit=100", nil, testkit.Token(t, auth.RoleProducer, p))
+		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+		res.JSON(t, &page)
+		for _, n := range page.Items {
+			if n.DemandID == demandID {
+				told[p] = n.ID + " " + n.ProductID
+			}
+		}
+	}
+
+	nc, js, err := events.Connect(natsURL, nil, t.Name(), zap.NewNop())
+	require.NoError(t, err)
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := js.Stream(ctx, events.StreamMatching)
+	require.NoError(t, err)
+	raw, err := stream.GetLastMsgForSubject(ctx, events.Subject("ocop", "matching", "demand", demandID))
+	require.NoError(t, err)
+	var matched matchingv1.DemandMatched
+	require.NoError(t, proto.Unmarshal(raw.Data, &matched))
+	require.Equal(t, demandID, matched.GetDemandId())
+	named := map[string]string{}
+	for _, n := range matched.GetNotified() {
+		named[n.GetProducerId()] = n.GetNotificationId() + " " + n.GetProductId()
+		require.Positive(t, n.GetRank())
+	}
+	require.Equal(t, told, named, "the event names each producer told, with its notification and product")
+
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter("ocop.matching.>"))
+	require.NoError(t, err)
+	for subject := range info.State.Subjects {
+		require.True(t, strings.HasPrefix(subject, "ocop.matching.demand."), "only demands' subjects on the stream, not %s", subject)
+	}
 }
 
 type notice struct {
