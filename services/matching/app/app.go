@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,8 +70,8 @@ type Matching struct {
 	now       func() time.Time
 	// recent counts producers' match notifications of the rotation window.
 	recent *ProducerCache[int]
-	// kinds holds the kinds each demand version's words name, by "id@version".
-	kinds sync.Map
+	// kinds holds the kinds each open demand version's words name.
+	kinds demandKinds
 	// ranked holds the open demands' rankings on the current index (see MatchProduct).
 	ranked rankedProducts
 }

@@ -42,9 +42,10 @@ func (m *Matching) MatchProduct(ctx context.Context, p search.Document, changedA
 		return nil, fmt.Errorf("reading the search index: %w", err)
 	}
 	today := ocop.Today(m.now())
+	kinds := m.kinds.of(demands)
 	var found []ProductMatch
-	for _, d := range demands {
-		if !rank.Eligible(d.Demand, p, today) || !m.namesKindOf(d, p) {
+	for i, d := range demands {
+		if !rank.Eligible(d.Demand, p, today) || !namesKindOf(kinds[i], p) {
 			continue
 		}
 		if ids, ok := m.ranked.get(indexed, today, d); ok && !ids.holds(p.ID) {
@@ -141,17 +142,36 @@ func (m *Matching) ProductMatched(ctx context.Context, tx pgx.Tx, p search.Docum
 
 // namesKindOf is the cheap test a product passes, after the demand's hard
 // constraints, before the demand is searched again for it: the demand's
-// words name no kind, or the product's. A catalogue import sends every
-// product through here for every open demand, so each demand version's
-// words are read once and kept.
-func (m *Matching) namesKindOf(d postgres.Demand, p search.Document) bool {
-	key := versionKey(d)
-	cached, ok := m.kinds.Load(key)
-	if !ok {
-		cached, _ = m.kinds.LoadOrStore(key, rank.Read(d.Demand).Categories)
-	}
-	kinds := cached.(map[string]float64)
+// words (read as kinds) name no kind, or the product's.
+func namesKindOf(kinds map[string]float64, p search.Document) bool {
 	return len(kinds) == 0 || kinds[p.Category] > 0
+}
+
+// demandKinds holds the kinds each open demand version's words name. A
+// catalogue import sends every product through MatchProduct for every open
+// demand, so each version's words are read once; the versions no longer
+// open are forgotten, or a year's demands would stay in memory.
+type demandKinds struct {
+	mu    sync.Mutex
+	kinds map[string]map[string]float64 // by versionKey
+}
+
+// of returns the kinds each of demands names, and keeps only theirs.
+func (k *demandKinds) of(demands []postgres.Demand) []map[string]float64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := make([]map[string]float64, len(demands))
+	open := make(map[string]map[string]float64, len(demands))
+	for i, d := range demands {
+		key := versionKey(d)
+		kinds, ok := k.kinds[key]
+		if !ok {
+			kinds = rank.Read(d.Demand).Categories
+		}
+		out[i], open[key] = kinds, kinds
+	}
+	k.kinds = open
+	return out
 }
 
 func newSupplierNotification(d postgres.Demand, mt rank.Match) postgres.Notification {
