@@ -157,23 +157,38 @@ func waitForMatches(t *testing.T, w world, demandID, buyerToken string) matchesJ
 	return m
 }
 
+// producerNotification is a notification as its producer lists it.
+type producerNotification struct {
+	ID        string `json:"id"`
+	DemandID  string `json:"demand_id"`
+	ProductID string `json:"product_id"`
+}
+
+// notificationsAbout lists producer's notifications about demandID.
+func notificationsAbout(t *testing.T, w world, demandID, producer string) []producerNotification {
+	t.Helper()
+	var page struct {
+		Items []producerNotification `json:"items"`
+	}
+	res := w.matching.Do(t, http.MethodGet, "/v1/notifications?limit=100", nil, testkit.Token(t, auth.RoleProducer, producer))
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	res.JSON(t, &page)
+	var about []producerNotification
+	for _, n := range page.Items {
+		if n.DemandID == demandID {
+			about = append(about, n)
+		}
+	}
+	return about
+}
+
 // notificationsFor counts, per producer, the notifications about demandID.
 func notificationsFor(t *testing.T, w world, demandID string, producers []string) map[string]int {
 	t.Helper()
 	counts := map[string]int{}
 	for _, p := range producers {
-		var page struct {
-			Items []struct {
-				DemandID string `json:"demand_id"`
-			} `json:"items"`
-		}
-		res := w.matching.Do(t, http.MethodGet, "/v1/notifications?limit=100", nil, testkit.Token(t, auth.RoleProducer, p))
-		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
-		res.JSON(t, &page)
-		for _, n := range page.Items {
-			if n.DemandID == demandID {
-				counts[p]++
-			}
+		if n := len(notificationsAbout(t, w, demandID, p)); n > 0 {
+			counts[p] = n
 		}
 	}
 	return counts
@@ -279,20 +294,8 @@ func checkMatchedEvent(t *testing.T, w world, natsURL, demandID string) {
 	t.Helper()
 	told := map[string]string{}
 	for _, p := range []string{"prd-001", "prd-002"} {
-		var page struct {
-			Items []struct {
-				ID        string `json:"id"`
-				DemandID  string `json:"demand_id"`
-				ProductID string `json:"product_id"`
-			} `json:"items"`
-		}
-		res := w.matching.Do(t, http.MethodGet, "/v1/notifications?limit=100", nil, testkit.Token(t, auth.RoleProducer, p))
-		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
-		res.JSON(t, &page)
-		for _, n := range page.Items {
-			if n.DemandID == demandID {
-				told[p] = n.ID + " " + n.ProductID
-			}
+		for _, n := range notificationsAbout(t, w, demandID, p) {
+			told[p] = n.ID + " " + n.ProductID
 		}
 	}
 
