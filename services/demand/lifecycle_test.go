@@ -84,7 +84,8 @@ func (b bundle) matched(t *testing.T, demandID string, pairs ...[2]string) {
 	require.NoError(t, err)
 	testkit.Eventually(t, 10*time.Second, "the matches recorded", func() bool {
 		var n int
-		require.NoError(t, b.deps.Pool.QueryRow(context.Background(), `SELECT count(*) FROM demand.matched_products WHERE demand_id = $1`, demandID).Scan(&n))
+		require.NoError(t, b.deps.Pool.QueryRow(context.Background(),
+			`SELECT coalesce(sum(cardinality(product_ids)), 0) FROM demand.matches WHERE demand_id = $1`, demandID).Scan(&n))
 		return n == len(pairs)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -222,19 +223,17 @@ func (r *Repository) ExpireDemands(ctx context.Context, today time.Time, fn func
 
 // ReplaceMatches implements app.Repository. A match for a demand this
 // service no longer has (never, in practice) is ignored rather than retried.
-// Both statements go in one round trip.
 func (r *Repository) ReplaceMatches(ctx context.Context, tx pgx.Tx, demandID string, matches []app.MatchedProduct) error {
-	products, producers, ranks := make([]string, len(matches)), make([]string, len(matches)), make([]int32, len(matches))
-	for i, m := range matches {
-		products[i], producers[i], ranks[i] = m.ProductID, m.ProducerID, int32(m.Rank)
+	ranked := slices.SortedStableFunc(slices.Values(matches), func(a, b app.MatchedProduct) int { return a.Rank - b.Rank })
+	products, producers := make([]string, len(ranked)), make([]string, len(ranked))
+	for i, m := range ranked {
+		products[i], producers[i] = m.ProductID, m.ProducerID
 	}
-	var b pgx.Batch
-	b.Queue(`DELETE FROM demand.matched_products WHERE demand_id = $1`, demandID)
-	b.Queue(`INSERT INTO demand.matched_products (demand_id, product_id, producer_id, rank)
-		SELECT $1, p, pr, r FROM unnest($2::text[], $3::text[], $4::int[]) AS m(p, pr, r)
-		WHERE EXISTS (SELECT 1 FROM demand.demands WHERE id = $1)
-		ON CONFLICT DO NOTHING`, demandID, products, producers, ranks)
-	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+	_, err := tx.Exec(ctx, `INSERT INTO demand.matches (demand_id, product_ids, producer_ids)
+		SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM demand.demands WHERE id = $1)
+		ON CONFLICT (demand_id) DO UPDATE SET product_ids = excluded.product_ids, producer_ids = excluded.producer_ids`,
+		demandID, products, producers)
+	if err != nil {
 		return fmt.Errorf("recording matches of %s: %w", demandID, err)
 	}
 	return nil

@@ -32,7 +32,9 @@ func (r *Repository) CreateQuote(ctx context.Context, q domain.Quote, check func
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT product_id FROM demand.matched_products WHERE demand_id = $1 AND producer_id = $2 ORDER BY rank`,
+		rows, err := tx.Query(ctx, `SELECT m.product FROM demand.matches,
+				unnest(product_ids, producer_ids) WITH ORDINALITY AS m(product, producer, rank)
+			WHERE demand_id = $1 AND m.producer = $2 ORDER BY m.rank`,
 			q.DemandID, q.ProducerID)
 		if err != nil {
 			return fmt.Errorf("loading matches of %s: %w", q.DemandID, err)

@@ -21,12 +21,13 @@ func (r *Repository) Stats(ctx context.Context, f app.StatsFilter) (app.Stats, e
 			  AND ($3 = '' OR "group" = $3) AND ($4 = '' OR delivery_province = $4)),
 		per AS (
 			SELECT d."group", d.delivery_province,
-				(SELECT count(*) FROM demand.matched_products m WHERE m.demand_id = d.id) AS matched,
-				(SELECT count(DISTINCT m.producer_id) FROM demand.matched_products m WHERE m.demand_id = d.id) AS matched_producers,
+				(SELECT cardinality(m.product_ids) FROM demand.matches m WHERE m.demand_id = d.id) AS matched,
+				(SELECT count(DISTINCT producer) FROM demand.matches m, unnest(m.producer_ids) AS producer
+					WHERE m.demand_id = d.id) AS matched_producers,
 				(SELECT count(*) FROM demand.quotes q WHERE q.demand_id = d.id) AS quotes,
 				(SELECT count(DISTINCT q.producer_id) FROM demand.quotes q
-					WHERE q.demand_id = d.id AND EXISTS (SELECT 1 FROM demand.matched_products m
-						WHERE m.demand_id = q.demand_id AND m.producer_id = q.producer_id)) AS responded,
+					WHERE q.demand_id = d.id AND EXISTS (SELECT 1 FROM demand.matches m
+						WHERE m.demand_id = q.demand_id AND q.producer_id = ANY (m.producer_ids))) AS responded,
 				(SELECT extract(epoch FROM min(q.submitted_at) - d.posted_at) / 3600 FROM demand.quotes q
 					WHERE q.demand_id = d.id) AS first_quote_hours,
 				deal.value_vnd, array_position($5::text[], deal.stage) AS stage_rank
