@@ -422,7 +422,8 @@ func verifyChaos(ctx context.Context, out io.Writer, dbURL string, ref *bleve.In
 	for _, d := range ds {
 		var stored []string
 		for {
-			rows, err := conn.Query(ctx, `SELECT product_id FROM matching.matches WHERE demand_id = $1 ORDER BY rank`, d.rank.ID)
+			rows, err := conn.Query(ctx, `SELECT m->>'product_id' FROM matching.matches, jsonb_array_elements(ranked) AS m
+				WHERE demand_id = $1 ORDER BY (m->>'rank')::int`, d.rank.ID)
 			if err != nil {
 				return err
 			}

@@ -136,26 +136,20 @@ func (r *Repository) SaveDemand(ctx context.Context, tx pgx.Tx, d Demand) (fresh
 // they run in the consumer's transaction, which holds back every service's
 // outbox until it ends.
 func (r *Repository) ReplaceAnswer(ctx context.Context, tx pgx.Tx, demandID string, version int64, matches []rank.Match, group *rank.CombinedSupply) error {
-	type matchRow struct {
-		Rank       int      `json:"rank"`
-		ProductID  string   `json:"product_id"`
-		ProducerID string   `json:"producer_id"`
-		Score      float64  `json:"score"`
-		Reasons    []string `json:"reasons"`
-	}
-	rows := make([]matchRow, len(matches))
+	ranked := make([]StoredMatch, len(matches))
 	for i, m := range matches {
-		rows[i] = matchRow{Rank: m.Rank, ProductID: m.ProductID, ProducerID: m.ProducerID, Score: m.Score, Reasons: m.Reasons}
+		ranked[i] = StoredMatch{Rank: m.Rank, ProductID: m.ProductID, ProducerID: m.ProducerID, Score: m.Score, Reasons: m.Reasons}
+		if ranked[i].Reasons == nil {
+			ranked[i].Reasons = []string{}
+		}
 	}
-	rawMatches, err := json.Marshal(rows)
+	rawMatches, err := json.Marshal(ranked)
 	if err != nil {
 		return err
 	}
 	var b pgx.Batch
-	b.Queue(`DELETE FROM matching.matches WHERE demand_id = $1`, demandID)
-	b.Queue(`INSERT INTO matching.matches (demand_id, rank, product_id, producer_id, score, reasons, demand_version)
-		SELECT $1, m.rank, m.product_id, m.producer_id, m.score, coalesce(m.reasons, '{}'), $3
-		FROM jsonb_to_recordset($2::jsonb) AS m(rank int, product_id text, producer_id text, score float8, reasons text[])`,
+	b.Queue(`INSERT INTO matching.matches (demand_id, demand_version, ranked) VALUES ($1, $3, $2)
+		ON CONFLICT (demand_id) DO UPDATE SET demand_version = excluded.demand_version, ranked = excluded.ranked`,
 		demandID, rawMatches, version)
 	b.Queue(`UPDATE matching.demands SET matched_at = now() WHERE id = $1`, demandID)
 	b.Queue(`DELETE FROM matching.supply_groups WHERE demand_id = $1`, demandID)
@@ -338,27 +332,24 @@ func (r *Repository) Demand(ctx context.Context, id string) (Demand, error) {
 	return d, err
 }
 
-// StoredMatch is one row of a demand's ranked list.
+// StoredMatch is one product of a demand's ranked list.
 type StoredMatch struct {
-	Rank       int
-	Score      float64
-	ProductID  string
-	ProducerID string
-	Reasons    []string
+	Rank       int      `json:"rank"`
+	Score      float64  `json:"score"`
+	ProductID  string   `json:"product_id"`
+	ProducerID string   `json:"producer_id"`
+	Reasons    []string `json:"reasons"`
 }
 
-// Matches returns the demand's ranked list, best first.
+// Matches returns the demand's ranked list, best first; none before it is
+// matched.
 func (r *Repository) Matches(ctx context.Context, demandID string) ([]StoredMatch, error) {
-	rows, err := r.pool.Query(ctx, `SELECT rank, score, product_id, producer_id, reasons FROM matching.matches
-		WHERE demand_id = $1 ORDER BY rank`, demandID)
-	if err != nil {
+	var ranked []StoredMatch
+	err := r.pool.QueryRow(ctx, `SELECT ranked FROM matching.matches WHERE demand_id = $1`, demandID).Scan(&ranked)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("loading matches of %s: %w", demandID, err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (StoredMatch, error) {
-		var m StoredMatch
-		err := row.Scan(&m.Rank, &m.Score, &m.ProductID, &m.ProducerID, &m.Reasons)
-		return m, err
-	})
+	return ranked, nil
 }
 
 // NotificationCursor is the position after which a page of notifications starts.
