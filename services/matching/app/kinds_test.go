@@ -13,7 +13,7 @@ import (
 
 // Each open demand version's words are read for kinds once; a version no
 // longer among the open demands (closed, or edited into a new version) is
-// forgotten.
+// forgotten once such versions outnumber the open ones.
 func TestDemandKindsKeepOnlyTheOpenVersions(t *testing.T) {
 	honey := postgres.Demand{Demand: rank.Demand{ID: "d-1", Text: "Cần mật ong rừng"}, Version: 1}
 	tea := postgres.Demand{Demand: rank.Demand{ID: "d-2", Text: "Cần chè búp Tân Cương"}, Version: 1}
@@ -29,5 +29,5 @@ func TestDemandKindsKeepOnlyTheOpenVersions(t *testing.T) {
 	edited.Version, edited.Text = 2, "Cần mật ong hoa nhãn"
 	kinds = k.of([]postgres.Demand{edited})
 	require.Positive(t, kinds[0]["honey"], "an edit is read again")
-	require.Equal(t, []string{"d-2@2"}, slices.Collect(maps.Keys(k.kinds)), "the closed demand and the old version are forgotten")
+	require.Equal(t, []demandVersion{{"d-2", 2}}, slices.Collect(maps.Keys(k.kinds)), "the closed demand and the old version are forgotten")
 }

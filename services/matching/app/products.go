@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,7 +84,7 @@ type rankedProducts struct {
 	mu      sync.Mutex
 	indexed uint64
 	day     time.Time
-	ids     map[string]productIDs
+	ids     map[demandVersion]productIDs
 }
 
 // productIDs are a ranking's product ids, sorted.
@@ -96,8 +95,14 @@ func (ids productIDs) holds(id string) bool {
 	return ok
 }
 
-// versionKey names a demand version: "id@version".
-func versionKey(d postgres.Demand) string { return d.ID + "@" + strconv.FormatInt(d.Version, 10) }
+// demandVersion names a demand version. It is a map key read for every open
+// demand for every product of an import, so it allocates nothing.
+type demandVersion struct {
+	id      string
+	version int64
+}
+
+func versionOf(d postgres.Demand) demandVersion { return demandVersion{d.ID, d.Version} }
 
 func (r *rankedProducts) get(indexed uint64, day time.Time, d postgres.Demand) (productIDs, bool) {
 	r.mu.Lock()
@@ -105,7 +110,7 @@ func (r *rankedProducts) get(indexed uint64, day time.Time, d postgres.Demand) (
 	if r.indexed != indexed || !r.day.Equal(day) {
 		return nil, false
 	}
-	ids, ok := r.ids[versionKey(d)]
+	ids, ok := r.ids[versionOf(d)]
 	return ids, ok
 }
 
@@ -118,9 +123,9 @@ func (r *rankedProducts) put(indexed uint64, day time.Time, d postgres.Demand, m
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.indexed != indexed || !r.day.Equal(day) {
-		r.indexed, r.day, r.ids = indexed, day, map[string]productIDs{}
+		r.indexed, r.day, r.ids = indexed, day, map[demandVersion]productIDs{}
 	}
-	r.ids[versionKey(d)] = ids
+	r.ids[versionOf(d)] = ids
 }
 
 // ProductMatched tells, in tx, the producer of product p of each demand it
@@ -153,24 +158,36 @@ func namesKindOf(kinds map[string]float64, p search.Document) bool {
 // open are forgotten, or a year's demands would stay in memory.
 type demandKinds struct {
 	mu    sync.Mutex
-	kinds map[string]map[string]float64 // by versionKey
+	kinds map[demandVersion]map[string]float64
 }
 
-// of returns the kinds each of demands names, and keeps only theirs.
+// of returns the kinds each of demands names. Once the versions held
+// outnumber twice the open ones, only the open ones are kept: rebuilt on
+// every call, the map cost each product of an import an allocation per
+// open demand.
 func (k *demandKinds) of(demands []postgres.Demand) []map[string]float64 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.kinds == nil {
+		k.kinds = make(map[demandVersion]map[string]float64, len(demands))
+	}
 	out := make([]map[string]float64, len(demands))
-	open := make(map[string]map[string]float64, len(demands))
 	for i, d := range demands {
-		key := versionKey(d)
+		key := versionOf(d)
 		kinds, ok := k.kinds[key]
 		if !ok {
 			kinds = rank.Read(d.Demand).Categories
+			k.kinds[key] = kinds
 		}
-		out[i], open[key] = kinds, kinds
+		out[i] = kinds
 	}
-	k.kinds = open
+	if len(k.kinds) > 2*len(demands) {
+		open := make(map[demandVersion]map[string]float64, len(demands))
+		for i, d := range demands {
+			open[versionOf(d)] = out[i]
+		}
+		k.kinds = open
+	}
 	return out
 }
 
