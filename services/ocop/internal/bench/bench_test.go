@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,5 +43,32 @@ func TestPercentileIsNearestRank(t *testing.T) {
 	}
 	if (Latencies{}).Percentile(99) != 0 {
 		t.Fatal("no measurements, no latency")
+	}
+}
+
+func TestOpenLoopMeasuresFromIntendedTimes(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		intended = map[int]time.Time{}
+	)
+	lat, errs := OpenLoop(context.Background(), 100, 100*time.Millisecond, func(_ context.Context, i int, at time.Time) error {
+		mu.Lock()
+		intended[i] = at
+		mu.Unlock()
+		if i == 0 {
+			time.Sleep(30 * time.Millisecond)
+		}
+		return nil
+	})
+	if len(lat) != 10 || errs != 0 || len(intended) != 10 {
+		t.Fatalf("%d measured, %d errors, %d calls; want 10 calls measured", len(lat), errs, len(intended))
+	}
+	for i := 1; i < 10; i++ {
+		if gap := intended[i].Sub(intended[0]) - time.Duration(i)*10*time.Millisecond; gap.Abs() > time.Microsecond {
+			t.Fatalf("call %d intended %v off the 10 ms schedule", i, gap)
+		}
+	}
+	if slowest := lat.Percentile(100); slowest < 30*time.Millisecond {
+		t.Fatalf("the slow call measured %v, less than it took", slowest)
 	}
 }

@@ -35,8 +35,9 @@ func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/1
 // OpenLoop calls fn at a fixed rate for a duration, each call at its
 // intended time whatever earlier calls are doing, and measures each from its
 // intended time: a slow answer cannot hide by delaying the requests after it
-// (the coordinated-omission trap of closed-loop load).
-func OpenLoop(ctx context.Context, rate float64, duration time.Duration, fn func(ctx context.Context, i int) error) (Latencies, int) {
+// (the coordinated-omission trap of closed-loop load). fn is told its call's
+// intended time, for what it measures beyond the call itself.
+func OpenLoop(ctx context.Context, rate float64, duration time.Duration, fn func(ctx context.Context, i int, intended time.Time) error) (Latencies, int) {
 	n := int(rate * duration.Seconds())
 	start := time.Now()
 	var (
@@ -67,7 +68,7 @@ func OpenLoop(ctx context.Context, rate float64, duration time.Duration, fn func
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			err := fn(ctx, i)
+			err := fn(ctx, i, intended)
 			took := time.Since(intended)
 			mu.Lock()
 			defer mu.Unlock()

@@ -279,12 +279,13 @@ func (r *runner) searchOnce(ctx context.Context, q string) error {
 // p99 under 50 ms, and closed-loop throughput.
 func (r *runner) search(ctx context.Context, cat Catalogue, rep *Report) error {
 	query := func(ctx context.Context, i int) error { return r.searchOnce(ctx, cat.Queries[i%len(cat.Queries)]) }
-	lat, errs := OpenLoop(ctx, r.o.SearchRate, r.o.Duration, query)
+	scheduled := func(ctx context.Context, i int, _ time.Time) error { return query(ctx, i) }
+	lat, errs := OpenLoop(ctx, r.o.SearchRate, r.o.Duration, scheduled)
 	rep.SearchRate, rep.SearchP50, rep.SearchP99, rep.SearchErrors = r.o.SearchRate, ms(lat.Percentile(50)), ms(lat.Percentile(99)), errs
 	r.logf("search at %.0f/s: p50 %.2f ms, p99 %.2f ms, %d errors", r.o.SearchRate, rep.SearchP50, rep.SearchP99, errs)
 	step := max(2*time.Second, r.o.Duration/3)
 	for rate := 100.0; rate <= 6400; rate *= 2 {
-		lat, errs := OpenLoop(ctx, rate, step, query)
+		lat, errs := OpenLoop(ctx, rate, step, scheduled)
 		p99 := lat.Percentile(99)
 		r.logf("  search at %.0f/s: p99 %.2f ms, %d errors", rate, ms(p99), errs)
 		if p99 > searchTarget || errs > 0 {
@@ -426,10 +427,10 @@ func (r *runner) match(ctx context.Context, rep *Report) error {
 		prefix := fmt.Sprintf("d-bench-%s-%d-", run, int(rate))
 		var mu sync.Mutex
 		sent := map[string]time.Time{}
-		_, errs := OpenLoop(ctx, rate, r.o.Duration, func(ctx context.Context, i int) error {
+		_, errs := OpenLoop(ctx, rate, r.o.Duration, func(ctx context.Context, i int, intended time.Time) error {
 			id := prefix + strconv.Itoa(i)
 			mu.Lock()
-			sent[id] = time.Now()
+			sent[id] = intended
 			mu.Unlock()
 			status, body, err := r.do(ctx, http.MethodPost, "/v1/demands", buyers[i%len(buyers)], map[string]any{"id": id, "buyer_kind": "retailer",
 				"title": "Mứt gừng " + marker(started, i%streamProducers), "text": "Cần mứt gừng " + marker(started, i%streamProducers) + " cho cửa hàng",
