@@ -304,7 +304,7 @@ func TestUnmergedIndexIsMergedOnceOpened(t *testing.T) {
 }
 
 // writeProducts writes n products, p-from to p-(from+n-1), as one write.
-func writeProducts(t *testing.T, idx *Index, from, n int, seq uint64) {
+func writeProducts(t testing.TB, idx *Index, from, n int, seq uint64) {
 	t.Helper()
 	changes := make([]search.Change, n)
 	for i := range changes {
