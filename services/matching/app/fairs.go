@@ -68,7 +68,7 @@ func (m *Matching) FairPublished(ctx context.Context, tx pgx.Tx, f *fairsv1.Fair
 		}
 		for _, h := range hits {
 			if _, seen := producers[h.ProducerID]; !seen {
-				producers[h.ProducerID] = h.Document
+				producers[h.ProducerID] = *h.Document
 			}
 		}
 	}

@@ -274,7 +274,7 @@ func (a *API) searchProducts(c echo.Context) error {
 		Items []productHitJSON `json:"items"`
 	}{Items: make([]productHitJSON, 0, len(hits))}
 	for _, h := range hits {
-		out.Items = append(out.Items, productHitJSON{Document: h.Document, Score: h.Score})
+		out.Items = append(out.Items, productHitJSON{Document: *h.Document, Score: h.Score})
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -17,7 +17,7 @@ func rankIDs(d Demand, hits []search.Hit) []string {
 }
 
 func hit(id string, score float64, change func(*search.Document)) search.Hit {
-	return search.Hit{Document: product(id, change), Score: score}
+	return search.Hit{Document: new(product(id, change)), Score: score}
 }
 
 func TestRadiusAroundATownDemotesFartherProducers(t *testing.T) {

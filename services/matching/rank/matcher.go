@@ -136,7 +136,7 @@ func holdsEnough(hits []search.Hit, extra search.Query, n int) bool {
 	held := 0
 	for _, h := range hits {
 		if len(extra.Categories) > 0 && slices.Contains(extra.Categories, h.Category) ||
-			len(keys) > 0 && slices.ContainsFunc(search.PlaceKeys(h.Document), func(k string) bool { return keys[k] }) {
+			len(keys) > 0 && slices.ContainsFunc(search.PlaceKeys(*h.Document), func(k string) bool { return keys[k] }) {
 			held++
 		}
 	}

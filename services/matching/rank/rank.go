@@ -118,12 +118,12 @@ func (r Ranker) Rank(d Demand, in lexicon.Intent, hits []search.Hit, on time.Tim
 	matches := make([]Match, 0, len(hits))
 	for i := range hits {
 		h := &hits[i]
-		if !Eligible(d, h.Document, on) {
+		if !Eligible(d, *h.Document, on) {
 			continue
 		}
 		s := r.score(d, in, *h, maxText, reachable)
 		matches = append(matches, Match{
-			Score: s.total(r.Weights) * s.factor, ProductID: h.ID, ProducerID: h.ProducerID, Reasons: s.reasons, Product: &h.Document,
+			Score: s.total(r.Weights) * s.factor, ProductID: h.ID, ProducerID: h.ProducerID, Reasons: s.reasons, Product: h.Document,
 		})
 	}
 	sort.SliceStable(matches, func(i, j int) bool {
@@ -201,7 +201,7 @@ func (s signals) total(w Weights) float64 {
 }
 
 func (r Ranker) score(d Demand, in lexicon.Intent, h search.Hit, maxText, reachable float64) signals {
-	p := h.Document
+	p := *h.Document
 	var s signals
 	if maxText > 0 {
 		s.text = math.Sqrt(h.Score / maxText)
@@ -306,10 +306,10 @@ type fit struct {
 func reachableQuantity(d Demand, in lexicon.Intent, hits []search.Hit, on time.Time) float64 {
 	largest := 0.0
 	for _, h := range hits {
-		if fit, _ := kindFit(in, h.Document); fit == 0 || !Eligible(d, h.Document, on) {
+		if fit, _ := kindFit(in, *h.Document); fit == 0 || !Eligible(d, *h.Document, on) {
 			continue
 		}
-		if c, ok := convert(h.MonthlyCapacity, h.Document, d.Unit); ok {
+		if c, ok := convert(h.MonthlyCapacity, *h.Document, d.Unit); ok {
 			largest = math.Max(largest, c)
 		}
 	}

@@ -77,11 +77,11 @@ func TestDeliverableBySeasonWindow(t *testing.T) {
 func TestRankOrdersByFitAndExplains(t *testing.T) {
 	d := baseDemand()
 	hits := []search.Hit{
-		{Document: product("small", func(p *search.Document) { p.MonthlyCapacity = 500 }), Score: 10},
-		{Document: product("right", nil), Score: 10},
-		{Document: product("pricey", func(p *search.Document) { p.PriceVND = 230000 }), Score: 10},
-		{Document: product("three-star", func(p *search.Document) { p.Stars = 3 }), Score: 12},
-		{Document: product("weak-text", nil), Score: 2},
+		{Document: new(product("small", func(p *search.Document) { p.MonthlyCapacity = 500 })), Score: 10},
+		{Document: new(product("right", nil)), Score: 10},
+		{Document: new(product("pricey", func(p *search.Document) { p.PriceVND = 230000 })), Score: 10},
+		{Document: new(product("three-star", func(p *search.Document) { p.Stars = 3 })), Score: 12},
+		{Document: new(product("weak-text", nil)), Score: 2},
 	}
 	got := Ranker{Weights: DefaultWeights}.Rank(d, Read(d), hits, on)
 	var order []string

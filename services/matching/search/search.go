@@ -73,9 +73,10 @@ type Query struct {
 }
 
 // Hit is a document with the engine's text relevance score (engine units;
-// comparable only within one answer).
+// comparable only within one answer). The document may be shared with the
+// engine's cache and other answers: read it, never change it.
 type Hit struct {
-	Document
+	*Document
 	Score float64
 }
 

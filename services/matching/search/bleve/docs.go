@@ -15,18 +15,19 @@ import (
 // matching reads a few hundred candidates per demand, mostly the same ones.
 const cachedProducts = 20000
 
-// productCache holds decoded products by id. Every Apply invalidates what
-// it changed and moves the generation on; a search stores what it read only
-// if no Apply ran since it started, so a product read from an older
-// snapshot never outlives its change.
+// productCache holds decoded products by id, shared by every answer that
+// holds them (search.Hit's document is read-only). Every Apply invalidates
+// what it changed and moves the generation on; a search stores what it
+// read only if no Apply ran since it started, so a product read from an
+// older snapshot never outlives its change.
 type productCache struct {
 	mu       sync.RWMutex
-	products map[string]search.Document
+	products map[string]*search.Document
 	gen      uint64
 }
 
 func newProductCache() *productCache {
-	return &productCache{products: make(map[string]search.Document)}
+	return &productCache{products: make(map[string]*search.Document)}
 }
 
 func (c *productCache) generation() uint64 {
@@ -35,14 +36,14 @@ func (c *productCache) generation() uint64 {
 	return c.gen
 }
 
-func (c *productCache) get(id string) (search.Document, bool) {
+func (c *productCache) get(id string) (*search.Document, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	d, ok := c.products[id]
 	return d, ok
 }
 
-func (c *productCache) put(gen uint64, d search.Document) {
+func (c *productCache) put(gen uint64, d *search.Document) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
@@ -72,13 +73,13 @@ func (c *productCache) invalidate(ids []string) {
 }
 
 // product returns an indexed product, decoded.
-func (i *Index) product(id string, gen uint64) (search.Document, error) {
+func (i *Index) product(id string, gen uint64) (*search.Document, error) {
 	if d, ok := i.cache.get(id); ok {
 		return d, nil
 	}
 	doc, err := i.idx.Document(id)
 	if err != nil {
-		return search.Document{}, fmt.Errorf("reading indexed product %s: %w", id, err)
+		return nil, fmt.Errorf("reading indexed product %s: %w", id, err)
 	}
 	var src []byte
 	if doc != nil {
@@ -89,11 +90,11 @@ func (i *Index) product(id string, gen uint64) (search.Document, error) {
 		})
 	}
 	if src == nil {
-		return search.Document{}, fmt.Errorf("indexed product %s has no stored source", id)
+		return nil, fmt.Errorf("indexed product %s has no stored source", id)
 	}
-	var d search.Document
-	if err := json.Unmarshal(src, &d); err != nil {
-		return search.Document{}, fmt.Errorf("reading indexed product %s: %w", id, err)
+	d := new(search.Document)
+	if err := json.Unmarshal(src, d); err != nil {
+		return nil, fmt.Errorf("reading indexed product %s: %w", id, err)
 	}
 	i.cache.put(gen, d)
 	return d, nil

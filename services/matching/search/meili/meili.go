@@ -337,7 +337,7 @@ func (i *Index) search(ctx context.Context, words string, filter []string, limit
 		if err := h.DecodeInto(&doc); err != nil {
 			return nil, fmt.Errorf("reading a Meilisearch hit: %w", err)
 		}
-		hits = append(hits, search.Hit{Document: doc.Document, Score: doc.Score})
+		hits = append(hits, search.Hit{Document: &doc.Document, Score: doc.Score})
 	}
 	return hits, nil
 }

@@ -178,7 +178,7 @@ func Run(ctx context.Context, index search.Index, products int, demandsData []by
 		baseline := make([]string, len(hits))
 		for i, h := range hits {
 			baseline[i] = h.ID
-			if i < 10 && !meetsHardConstraints(d, h.Document, asOf) {
+			if i < 10 && !meetsHardConstraints(d, *h.Document, asOf) {
 				rep.BaselineViolations++
 			}
 		}
