@@ -25,6 +25,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	blevesearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
@@ -182,7 +183,7 @@ func OpenTemporary() (*Index, error) {
 
 func indexMapping() *mapping.IndexMappingImpl {
 	m := bleve.NewIndexMapping()
-	m.ScoringModel = "bm25"
+	m.ScoringModel = scoringModel
 	must := func(err error) {
 		if err != nil {
 			panic(err)
@@ -355,11 +356,18 @@ func (i *Index) Search(ctx context.Context, q search.Query) ([]search.Hit, error
 		limit = 20
 	}
 	terms := search.Terms(q.Text, q.Terms)
-	freq, err := i.frequencies(ctx, terms.Words)
+	// Taken before the snapshot is: see productCache.
+	gen := i.cache.generation()
+	r, err := i.reader()
 	if err != nil {
 		return nil, err
 	}
-	products, err := i.idx.DocCount()
+	defer r.Close()
+	freq, err := frequencies(ctx, r, terms.Words)
+	if err != nil {
+		return nil, err
+	}
+	products, err := r.DocCount()
 	if err != nil {
 		return nil, fmt.Errorf("reading the index: %w", err)
 	}
@@ -370,7 +378,7 @@ func (i *Index) Search(ctx context.Context, q search.Query) ([]search.Hit, error
 		if s.onlyIfNothing && len(found) > 0 {
 			break
 		}
-		hits, err := i.runStep(ctx, q, terms, freq, s, limit)
+		hits, err := i.runStep(ctx, snapshot{r, gen}, q, terms, freq, s, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -457,43 +465,40 @@ const (
 // a search's cost on a national catalogue, and a product whose name lacks
 // the words seldom belongs among the best. Where the shortlist holds every
 // candidate, the answer is what one pass gives.
-func (i *Index) runStep(ctx context.Context, q search.Query, terms search.QueryTerms, freq map[string]uint64, s step, limit int) ([]search.Hit, error) {
+func (i *Index) runStep(ctx context.Context, at snapshot, q search.Query, terms search.QueryTerms, freq map[string]uint64, s step, limit int) ([]search.Hit, error) {
 	full := buildQuery(q, terms, freq, s)
 	shortlist := shortlistFactor * limit
 	if len(terms.Words) == 0 || s.most <= uint64(max(shortlist, wideStep)) {
-		return i.run(ctx, full, q.ValidOn, limit)
+		return i.run(ctx, at, full, q.ValidOn, limit)
 	}
-	ids, total, err := i.ids(ctx, buildShortlistQuery(q, terms, freq, s), shortlist)
+	best, total, err := i.collect(ctx, at.reader, buildShortlistQuery(q, terms, freq, s), shortlist)
 	if err != nil {
 		return nil, err
 	}
 	if total <= uint64(shortlist) {
-		return i.run(ctx, full, q.ValidOn, limit)
+		return i.run(ctx, at, full, q.ValidOn, limit)
 	}
-	s.shortlisted = ids
-	hits, err := i.run(ctx, buildQuery(q, terms, freq, s), q.ValidOn, limit)
+	s.shortlisted = make([]string, len(best))
+	for k, h := range best {
+		s.shortlisted[k] = h.ID
+	}
+	hits, err := i.run(ctx, at, buildQuery(q, terms, freq, s), q.ValidOn, limit)
 	if err != nil || len(hits) == limit {
 		return hits, err
 	}
 	// Lapsed ratings crowded the shortlist: score every candidate.
-	return i.run(ctx, full, q.ValidOn, limit)
+	return i.run(ctx, at, full, q.ValidOn, limit)
 }
 
-// ids returns the ids of a query's best size hits and how many it matched.
-func (i *Index) ids(ctx context.Context, query query.Query, size int) ([]string, uint64, error) {
-	res, err := i.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(query, size, 0, false))
-	if err != nil {
-		return nil, 0, fmt.Errorf("searching the index: %w", err)
-	}
-	ids := make([]string, len(res.Hits))
-	for k, h := range res.Hits {
-		ids[k] = h.ID
-	}
-	return ids, res.Total, nil
+// snapshot is the state of the index one search reads, and the product
+// cache's generation taken before it.
+type snapshot struct {
+	reader index.IndexReader
+	gen    uint64
 }
 
-// frequencies counts the products each word is in.
-func (i *Index) frequencies(ctx context.Context, words []string) (map[string]uint64, error) {
+// reader opens a snapshot of the index; the caller closes it.
+func (i *Index) reader() (index.IndexReader, error) {
 	engine, err := i.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("opening the index: %w", err)
@@ -502,7 +507,36 @@ func (i *Index) frequencies(ctx context.Context, words []string) (map[string]uin
 	if err != nil {
 		return nil, fmt.Errorf("reading the index: %w", err)
 	}
-	defer r.Close()
+	return r, nil
+}
+
+// scoringModel is how the index scores; Bleve's searchers read it from the
+// context (scoredBy), which SearchInContext fills from the mapping.
+const scoringModel = index.BM25Scoring
+
+var scoredBy = blevesearch.GetScoringModelCallbackFn(func() string { return scoringModel })
+
+// collect returns a query's best size hits, best first, and how many it
+// matched. It runs Bleve's collector itself rather than SearchInContext,
+// which also loads every hit's stored fields and nested documents: the
+// products have no nested documents and their fields are read from the
+// product cache, so that was an allocation per hit for nothing.
+func (i *Index) collect(ctx context.Context, r index.IndexReader, q query.Query, size int) (blevesearch.DocumentMatchCollection, uint64, error) {
+	ctx = context.WithValue(ctx, blevesearch.GetScoringModelCallbackKey, scoredBy)
+	searcher, err := q.Searcher(ctx, r, i.idx.Mapping(), blevesearch.SearcherOptions{})
+	if err != nil {
+		return nil, 0, fmt.Errorf("searching the index: %w", err)
+	}
+	defer searcher.Close()
+	c := collector.NewTopNCollector(size, 0, blevesearch.SortOrder{&blevesearch.SortScore{Desc: true}})
+	if err := c.Collect(ctx, searcher, r); err != nil {
+		return nil, 0, fmt.Errorf("searching the index: %w", err)
+	}
+	return c.Results(), c.Total(), nil
+}
+
+// frequencies counts the products each word is in.
+func frequencies(ctx context.Context, r index.IndexReader, words []string) (map[string]uint64, error) {
 	freq := make(map[string]uint64, len(words))
 	for _, w := range words {
 		tf, err := r.TermFieldReader(ctx, []byte(w), fieldText, false, false, false)
@@ -520,22 +554,20 @@ func (i *Index) frequencies(ctx context.Context, words []string) (map[string]uin
 // product's expiry date costs more than the text search itself, and lapsed
 // ratings are few, so it asks for a few more hits than wanted and asks
 // again for more only when lapsed ones crowd out the wanted.
-func (i *Index) run(ctx context.Context, query query.Query, validOn time.Time, limit int) ([]search.Hit, error) {
+func (i *Index) run(ctx context.Context, at snapshot, query query.Query, validOn time.Time, limit int) ([]search.Hit, error) {
 	size := limit
 	if !validOn.IsZero() {
 		size = limit + limit/4 + 5
 	}
 	day := validOn.Format(ocop.DateLayout)
-	gen := i.cache.generation()
 	for {
-		req := bleve.NewSearchRequestOptions(query, size, 0, false)
-		res, err := i.idx.SearchInContext(ctx, req)
+		best, total, err := i.collect(ctx, at.reader, query, size)
 		if err != nil {
-			return nil, fmt.Errorf("searching the index: %w", err)
+			return nil, err
 		}
-		hits := make([]search.Hit, 0, len(res.Hits))
-		for _, h := range res.Hits {
-			d, err := i.product(h.ID, gen)
+		hits := make([]search.Hit, 0, len(best))
+		for _, h := range best {
+			d, err := i.product(h.ID, at.gen)
 			if err != nil {
 				return nil, err
 			}
@@ -544,7 +576,7 @@ func (i *Index) run(ctx context.Context, query query.Query, validOn time.Time, l
 			}
 			hits = append(hits, search.Hit{Document: d, Score: h.Score})
 		}
-		if len(hits) >= limit || res.Total <= uint64(size) {
+		if len(hits) >= limit || total <= uint64(size) {
 			return hits[:min(len(hits), limit)], nil
 		}
 		size *= 4

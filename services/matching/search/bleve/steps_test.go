@@ -101,7 +101,8 @@ func TestWideStepsScoreTheirShortlistByEveryClause(t *testing.T) {
 
 	q := search.Query{Text: "hộp quà", Limit: 20}
 	terms := search.Terms(q.Text, nil)
-	freq, err := idx.frequencies(ctx, terms.Words)
+	at := snapshotOf(t, idx)
+	freq, err := frequencies(ctx, at.reader, terms.Words)
 	require.NoError(t, err)
 	steps := candidateSteps(q, terms, freq, uint64(len(changes)))
 	require.Greater(t, steps[0].most, uint64(shortlistFactor*q.Limit), "the step is wide")
@@ -115,7 +116,7 @@ func TestWideStepsScoreTheirShortlistByEveryClause(t *testing.T) {
 
 	hits, err := idx.Search(ctx, q)
 	require.NoError(t, err)
-	onePass, err := idx.run(ctx, buildQuery(q, terms, freq, steps[0]), q.ValidOn, q.Limit)
+	onePass, err := idx.run(ctx, at, buildQuery(q, terms, freq, steps[0]), q.ValidOn, q.Limit)
 	require.NoError(t, err)
 	require.Equal(t, scores(onePass), scores(hits), "the scores one pass over every candidate gives")
 	require.Contains(t, hits[0].ID, "lapsed-", "the shortest name first, when validity is not asked")
@@ -166,7 +167,8 @@ func TestShortlistScoresAsOnePassUnderEveryFilter(t *testing.T) {
 	q := search.Query{Text: "hộp quà tết sơn mài", Group: "thuc_pham", MinStars: 4, Certifications: []string{"VietGAP"},
 		Categories: []string{"gift"}, Places: []string{"Bắc Ninh"}, Limit: 20}
 	terms := search.Terms(q.Text, nil)
-	freq, err := idx.frequencies(ctx, terms.Words)
+	at := snapshotOf(t, idx)
+	freq, err := frequencies(ctx, at.reader, terms.Words)
 	require.NoError(t, err)
 	steps := candidateSteps(q, terms, freq, uint64(len(changes)))
 	wide := 0
@@ -174,12 +176,12 @@ func TestShortlistScoresAsOnePassUnderEveryFilter(t *testing.T) {
 		if s.most > wideStep {
 			wide++
 		}
-		hits, err := idx.runStep(ctx, q, terms, freq, s, q.Limit)
+		hits, err := idx.runStep(ctx, at, q, terms, freq, s, q.Limit)
 		require.NoError(t, err)
 		require.NotEmpty(t, hits)
 		same := q
 		same.ProductIDs = ids(hits)
-		onePass, err := idx.run(ctx, buildQuery(same, terms, freq, s), q.ValidOn, q.Limit)
+		onePass, err := idx.run(ctx, at, buildQuery(same, terms, freq, s), q.ValidOn, q.Limit)
 		require.NoError(t, err)
 		want := scoresByID(onePass)
 		require.Len(t, want, len(hits))
@@ -226,4 +228,14 @@ func TestFiltersWeighNothing(t *testing.T) {
 	for _, h := range hits {
 		require.InEpsilon(t, want[h.ID], h.Score, 1e-12, "product %s", h.ID)
 	}
+}
+
+// snapshotOf opens a snapshot of idx for the test's searches.
+func snapshotOf(t *testing.T, idx *Index) snapshot {
+	t.Helper()
+	gen := idx.cache.generation()
+	r, err := idx.reader()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	return snapshot{reader: r, gen: gen}
 }
