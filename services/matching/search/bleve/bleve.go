@@ -25,7 +25,6 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	blevesearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
@@ -508,31 +507,6 @@ func (i *Index) reader() (index.IndexReader, error) {
 		return nil, fmt.Errorf("reading the index: %w", err)
 	}
 	return r, nil
-}
-
-// scoringModel is how the index scores; Bleve's searchers read it from the
-// context (scoredBy), which SearchInContext fills from the mapping.
-const scoringModel = index.BM25Scoring
-
-var scoredBy = blevesearch.GetScoringModelCallbackFn(func() string { return scoringModel })
-
-// collect returns a query's best size hits, best first, and how many it
-// matched. It runs Bleve's collector itself rather than SearchInContext,
-// which also loads every hit's stored fields and nested documents: the
-// products have no nested documents and their fields are read from the
-// product cache, so that was an allocation per hit for nothing.
-func (i *Index) collect(ctx context.Context, r index.IndexReader, q query.Query, size int) (blevesearch.DocumentMatchCollection, uint64, error) {
-	ctx = context.WithValue(ctx, blevesearch.GetScoringModelCallbackKey, scoredBy)
-	searcher, err := q.Searcher(ctx, r, i.idx.Mapping(), blevesearch.SearcherOptions{})
-	if err != nil {
-		return nil, 0, fmt.Errorf("searching the index: %w", err)
-	}
-	defer searcher.Close()
-	c := collector.NewTopNCollector(size, 0, blevesearch.SortOrder{&blevesearch.SortScore{Desc: true}})
-	if err := c.Collect(ctx, searcher, r); err != nil {
-		return nil, 0, fmt.Errorf("searching the index: %w", err)
-	}
-	return c.Results(), c.Total(), nil
 }
 
 // frequencies counts the products each word is in.
