@@ -541,7 +541,7 @@ func (i *Index) run(ctx context.Context, at snapshot, query query.Query, validOn
 		}
 		hits := make([]search.Hit, 0, len(best))
 		for _, h := range best {
-			d, err := i.product(h.ID, at.gen)
+			d, err := i.product(at, h.ID)
 			if err != nil {
 				return nil, err
 			}

@@ -72,12 +72,13 @@ func (c *productCache) invalidate(ids []string) {
 	c.gen++
 }
 
-// product returns an indexed product, decoded.
-func (i *Index) product(id string, gen uint64) (*search.Document, error) {
+// product returns an indexed product, decoded, as the search's snapshot
+// holds it.
+func (i *Index) product(at snapshot, id string) (*search.Document, error) {
 	if d, ok := i.cache.get(id); ok {
 		return d, nil
 	}
-	doc, err := i.idx.Document(id)
+	doc, err := at.reader.Document(id)
 	if err != nil {
 		return nil, fmt.Errorf("reading indexed product %s: %w", id, err)
 	}
@@ -96,6 +97,6 @@ func (i *Index) product(id string, gen uint64) (*search.Document, error) {
 	if err := json.Unmarshal(src, d); err != nil {
 		return nil, fmt.Errorf("reading indexed product %s: %w", id, err)
 	}
-	i.cache.put(gen, d)
+	i.cache.put(at.gen, d)
 	return d, nil
 }
