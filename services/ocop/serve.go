@@ -30,13 +30,19 @@ import (
 const defaultMemoryLimit = 400 << 20
 
 // defaultGCPercent is GOGC for ocop serve when GOGC is not set. The soft
-// limit above bounds the heap during an import; between imports, at 100
-// demands a second on 100,000 products, the collector ran every 0.7–1 s and
-// marked for 250–400 ms of it, with a heap of about 100 MB live. Letting the
-// heap grow to three times what is live instead of two halves how often
-// that happens: demand → notification p99 69–79 ms → 54–62 ms (scratch
-// runs of the benchmark, same day), peak RSS unchanged.
-const defaultGCPercent = 200
+// limit above bounds the heap during an import. Between imports, on
+// 100,000 products, about 80 MB is live, and each collection costs latency
+// out of proportion to its CPU: while it marked (50–160 ms), its workers
+// held 77% of both cores in a runtime trace with a dozen goroutines
+// runnable, and a demand posted then reached its producer after 20–80 ms
+// instead of 7. Letting the heap grow to five times what is live (near the
+// soft limit) instead of three halves how often that happens: at 100
+// demands a second, collections every 4–5 s instead of 2–2.5 s, and
+// demand → notification p99 of 15.6–23.9 ms in five runs of the benchmark
+// against 21.0–68.1 ms in eight at 200 (same machine and day, alternating).
+// Peak RSS is unchanged: it is reached during an import, under the limit
+// either way.
+const defaultGCPercent = 400
 
 func serveCommand() *cobra.Command {
 	var (
