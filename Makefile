@@ -23,7 +23,7 @@ help:
 	@echo "make run     start the whole system (all services, embedded NATS and search) with the demo catalogue"
 	@echo "make test    every module's tests against a real PostgreSQL and real NATS, then a short fuzz run (FUZZTIME)"
 	@echo "make eval    ranking quality on the judged demands (nDCG@10, P@5, R@20, MRR)"
-	@echo "make bench   benchmarks: Go benchmarks of the hot paths, then ocop bench against a fresh server (BENCH_ARGS)"
+	@echo "make bench   benchmarks: Go benchmarks of the hot paths, then ocop bench at 10,000 and 100,000 products, a fresh server each (BENCH_PRODUCTS, BENCH_ARGS)"
 	@echo "make chaos   fault-injection run: 1,000 demands while service processes are SIGKILLed and NATS restarted (CHAOS_ARGS)"
 	@echo "make proto   regenerate the Go code of the event schemas in proto/"
 	@echo "make lint    gofmt and go vet on every module"
