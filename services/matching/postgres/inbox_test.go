@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -19,13 +20,13 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 	pool := testkit.Postgres(t, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
 	repo := New(pool, testkit.Logger(t))
 	ctx := context.Background()
-	begin := func() pgx.Tx {
+	begin := func() (pgx.Tx, uint64) {
 		tx, err := pool.Begin(ctx)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = tx.Rollback(ctx) })
-		_, err = tx.Exec(ctx, `SELECT pg_current_xact_id()`)
-		require.NoError(t, err)
-		return tx
+		var xid uint64
+		require.NoError(t, tx.QueryRow(ctx, `SELECT pg_current_xact_id()::text::bigint`).Scan(&xid))
+		return tx, xid
 	}
 	notify := func(tx pgx.Tx, key string) {
 		_, err := repo.AddNotifications(ctx, tx, []Notification{{RecipientRole: "producer", RecipientID: "prd-1",
@@ -42,12 +43,25 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 
 	start, err := repo.StreamStart(ctx, "producer", "prd-1")
 	require.NoError(t, err)
-	older, younger, youngest := begin(), begin(), begin()
+	older, _ := begin()
+	younger, youngerID := begin()
+	youngest, _ := begin()
 	notify(younger, "younger")
 	notify(older, "older")
 	notify(youngest, "youngest")
 	require.NoError(t, older.Commit(ctx))
 	require.NoError(t, youngest.Commit(ctx))
+	// Transaction ids are the cluster's: another package's test running a
+	// transaction in its own database holds the stream back as well, which
+	// is right, but not what this test is about.
+	deadline := time.Now().Add(time.Minute)
+	for oldest := uint64(0); oldest != youngerID; {
+		require.True(t, time.Now().Before(deadline), "a transaction older than this test's stayed open for a minute")
+		require.NoError(t, pool.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&oldest))
+		if oldest != youngerID {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 
 	ns, heldBy, err := repo.NotificationsAfter(ctx, "producer", "prd-1", start, 100)
 	require.NoError(t, err)
