@@ -39,7 +39,7 @@ const defaultMemoryLimit = 400 << 20
 // soft limit) instead of three halves how often that happens: at 100
 // demands a second, collections every 4–5 s instead of 2–2.5 s, and
 // demand → notification p99 of 15.6–23.9 ms in five runs of the benchmark
-// against 21.0–68.1 ms in eight at 200 (same machine and day, alternating).
+// against 21.0–68.1 ms in seven at 200 (same machine and day, alternating).
 // Peak RSS is unchanged: it is reached during an import, under the limit
 // either way.
 const defaultGCPercent = 400
