@@ -54,7 +54,7 @@ to whatever it holds.`,
 			}
 			fmt.Fprintf(out, "bare pgx commit p50 %.2f ms, bare JetStream publish p50 %.2f ms\n", rep.BareCommitP50, rep.BarePublishP50)
 			if o.PID > 0 {
-				fmt.Fprintf(out, "ocop serve memory: %.0f MB now, %.0f MB peak\n", rep.RSSMB, rep.PeakRSSMB)
+				fmt.Fprintf(out, "ocop serve memory: %.0f MB now, %.0f MB peak\n", rep.RSSNowMB, rep.RSSMB)
 			}
 			if asJSON {
 				return json.NewEncoder(out).Encode(rep)

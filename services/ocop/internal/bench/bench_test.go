@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -70,5 +72,32 @@ func TestOpenLoopMeasuresFromIntendedTimes(t *testing.T) {
 	}
 	if slowest := lat.Percentile(100); slowest < 30*time.Millisecond {
 		t.Fatalf("the slow call measured %v, less than it took", slowest)
+	}
+}
+
+// Tools read these names from `ocop bench --json`, and rss_mb is the peak
+// the memory target is about.
+func TestReportNamesTheFiguresToolsRead(t *testing.T) {
+	b, err := json.Marshal(Report{RSSMB: 578, RSSNowMB: 531})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"products", "searchable_seconds", "search_p50_ms", "search_p99_ms", "search_max_qps",
+		"bare_search_qps", "match_rate", "match_p50_ms", "match_p99_ms", "rss_mb"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("the report has no %s", k)
+		}
+	}
+	if got["rss_mb"] != 578.0 {
+		t.Errorf("rss_mb is %v, not the peak", got["rss_mb"])
+	}
+
+	now, peak := rss(os.Getpid())
+	if now <= 0 || peak < now {
+		t.Errorf("this process's memory read as %.1f MB now and %.1f MB peak", now, peak)
 	}
 }

@@ -67,8 +67,10 @@ type Report struct {
 	MatchRuns         []Run   `json:"match_runs"`
 	BareCommitP50     float64 `json:"bare_commit_p50_ms"`
 	BarePublishP50    float64 `json:"bare_publish_p50_ms"`
-	RSSMB             float64 `json:"rss_mb"`
-	PeakRSSMB         float64 `json:"peak_rss_mb"`
+	// RSSMB is the server's peak resident memory (VmHWM), the figure the
+	// memory target is about; RSSNowMB is its resident memory at the end.
+	RSSMB    float64 `json:"rss_mb"`
+	RSSNowMB float64 `json:"rss_now_mb"`
 }
 
 // Run is one open-loop run at a rate.
@@ -154,7 +156,7 @@ func Measure(ctx context.Context, o Options) (Report, error) {
 		return rep, err
 	}
 	if o.PID > 0 {
-		rep.RSSMB, rep.PeakRSSMB = rss(o.PID)
+		rep.RSSNowMB, rep.RSSMB = rss(o.PID)
 	}
 	return rep, nil
 }
