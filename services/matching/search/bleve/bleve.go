@@ -276,6 +276,9 @@ func indexable(d search.Document) (map[string]any, error) {
 // Apply implements search.Index: one Bleve batch holds the changes and the
 // checkpoint, so they are written together.
 func (i *Index) Apply(_ context.Context, changes []search.Change, seq uint64) error {
+	written := 0
+	i.compact.writing()
+	defer func() { i.compact.wrote(written) }()
 	b := i.idx.NewBatch()
 	ids := make([]string, 0, len(changes))
 	for _, c := range changes {
@@ -302,7 +305,7 @@ func (i *Index) Apply(_ context.Context, changes []search.Change, seq uint64) er
 	if err != nil {
 		return fmt.Errorf("writing %d changes to the index: %w", len(changes), err)
 	}
-	i.compact.wrote(len(changes))
+	written = len(changes)
 	return nil
 }
 

@@ -40,7 +40,9 @@ type compactor struct {
 
 	mu      sync.Mutex
 	written int
-	timer   *time.Timer
+	// writes counts writes under way: writes have not paused while one is.
+	writes int
+	timer  *time.Timer
 	// stop ends the merge under way; nil when none is.
 	stop   context.CancelFunc
 	closed bool
@@ -52,21 +54,36 @@ func newCompactor(merge func(ctx context.Context) error) *compactor {
 	return &compactor{merge: merge, after: compactAfter, quiet: compactQuiet}
 }
 
-// wrote counts changes written, stops a merge under way, and (re)starts the
-// wait for writes to pause.
-func (c *compactor) wrote(n int) {
+// writing marks a write begun: it stops a merge under way, and the wait
+// for writes to pause starts again only once the write ends (wrote). A
+// write that took longer than quiet would otherwise count as a pause, and
+// a merge done while it was written would leave its changes uncounted.
+func (c *compactor) writing() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.written += n
+	c.writes++
+	if c.timer != nil {
+		c.timer.Stop()
+	}
 	if c.stop != nil {
 		c.stop()
 	}
+}
+
+// wrote marks a write ended, with the n changes it wrote, and (re)starts
+// the wait for writes to pause.
+func (c *compactor) wrote(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writes--
+	c.written += n
 	c.arm()
 }
 
-// arm (re)starts the wait for writes to pause once enough were written.
+// arm (re)starts the wait for writes to pause once enough were written and
+// none is under way.
 func (c *compactor) arm() {
-	if c.closed || c.written < c.after {
+	if c.closed || c.writes > 0 || c.written < c.after {
 		return
 	}
 	if c.timer != nil {
@@ -80,7 +97,8 @@ func (c *compactor) run() {
 	c.merging.Lock()
 	defer c.merging.Unlock()
 	c.mu.Lock()
-	if c.closed {
+	// A write begun as the wait ended restarts the wait when it ends.
+	if c.closed || c.writes > 0 {
 		c.mu.Unlock()
 		return
 	}

@@ -27,12 +27,17 @@ func TestWriteStopsMergeAndMergeResumesOncePaused(t *testing.T) {
 	c.after, c.quiet = 10, 10*time.Millisecond
 	t.Cleanup(c.close)
 
-	c.wrote(4)
-	c.wrote(6)
+	write := func(n int) {
+		c.writing()
+		c.wrote(n)
+	}
+	write(4)
+	write(6)
 	first := <-started
-	c.wrote(1)
+	c.writing()
 	require.ErrorIs(t, <-ended, context.Canceled, "the write stopped the merge")
 	require.ErrorIs(t, first.Err(), context.Canceled)
+	c.wrote(1)
 
 	<-started
 	require.NoError(t, <-ended)
@@ -45,4 +50,34 @@ func TestWriteStopsMergeAndMergeResumesOncePaused(t *testing.T) {
 	c.mu.Lock()
 	require.Zero(t, c.written, "the second merge took in the first one's 10 changes and the 1 after")
 	c.mu.Unlock()
+}
+
+// A write that lasts longer than the pause waited for is no pause: the
+// wait ending while it is written starts no merge, and the wait starts
+// again when it ends.
+func TestNoMergeBeginsWhileAWriteIsUnderWay(t *testing.T) {
+	merged := make(chan struct{}, 1)
+	c := newCompactor(func(context.Context) error {
+		merged <- struct{}{}
+		return nil
+	})
+	c.after, c.quiet = 10, time.Hour
+	t.Cleanup(c.close)
+
+	c.writing()
+	c.wrote(10)
+	c.writing()
+	c.run()
+	select {
+	case <-merged:
+		t.Fatal("a merge began while a write was under way")
+	default:
+	}
+	require.True(t, c.due(), "the merge is still due")
+
+	c.mu.Lock()
+	c.quiet = time.Millisecond
+	c.mu.Unlock()
+	c.wrote(0)
+	<-merged
 }
