@@ -26,17 +26,24 @@ func docs() []search.Document {
 	}
 }
 
-func setup(t *testing.T) *Index {
-	t.Helper()
+// temporaryIndex opens an empty index, removed when the test ends.
+func temporaryIndex(tb testing.TB) *Index {
+	tb.Helper()
 	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = idx.Close() })
+	return idx
+}
+
+// setup opens a temporary index holding docs.
+func setup(tb testing.TB) *Index {
+	tb.Helper()
+	idx := temporaryIndex(tb)
 	var changes []search.Change
 	for _, d := range docs() {
-		d := d
 		changes = append(changes, search.Change{Upsert: &d})
 	}
-	require.NoError(t, idx.Apply(context.Background(), changes, 42))
+	require.NoError(tb, idx.Apply(context.Background(), changes, 42))
 	return idx
 }
 
@@ -186,9 +193,7 @@ func TestCategoryAndProductFilters(t *testing.T) {
 }
 
 func TestExactDiacriticsRankAboveFolded(t *testing.T) {
-	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(t)
 	cam := search.Document{ID: "cam", Name: "Cam sành Hàm Yên", Group: "thuc_pham", ExpiresOn: "2028-01-01"}
 	cam2 := search.Document{ID: "cám", Name: "Cám gạo sành điệu", Group: "thuc_pham", ExpiresOn: "2028-01-01"}
 	require.NoError(t, idx.Apply(context.Background(), []search.Change{{Upsert: &cam2}, {Upsert: &cam}}, 1))
@@ -225,9 +230,7 @@ func TestOverlongWordIsSearchedAsSpelled(t *testing.T) {
 // policy would keep six segments of 2,000 products, which every term a
 // search looks up is then looked up in.
 func TestBulkWritesAreMergedIntoFewSegments(t *testing.T) {
-	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(t)
 	idx.compact.after = 1 << 30 // Bleve's own plan, without the merge into one
 	writeBulk(t, idx)
 	require.Eventually(t, func() bool { return idx.segments() <= 3 }, 30*time.Second, 50*time.Millisecond,
@@ -261,9 +264,7 @@ func TestIndexesInTwoDirectoriesStayApart(t *testing.T) {
 // Once a bulk write pauses, the index is merged into one segment, and what
 // it holds is found as before; a trickle of edits sets off no merge.
 func TestBulkWriteIsMergedIntoOneSegmentOncePaused(t *testing.T) {
-	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(t)
 	idx.compact.after, idx.compact.quiet = 3000, 300*time.Millisecond
 	// Bleve's own plan leaves 12,000 products in two or three segments
 	// (TestBulkWritesAreMergedIntoFewSegments).

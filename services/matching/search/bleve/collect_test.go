@@ -13,9 +13,7 @@ import (
 // collect answers as Bleve's SearchInContext does: the same products, in
 // the same order (equal scores in the order found), with the same scores.
 func TestCollectAnswersAsBleveDoes(t *testing.T) {
-	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(t)
 	writeProducts(t, idx, 0, 3000, 1)
 	ctx := context.Background()
 	at := snapshotOf(t, idx)

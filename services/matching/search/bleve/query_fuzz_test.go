@@ -11,18 +11,7 @@ import (
 // FuzzTextNeverWidensFilters: whatever a buyer types, the hard constraints
 // hold: only the group asked, only ratings valid that day, only the stars.
 func FuzzTextNeverWidensFilters(f *testing.F) {
-	idx, err := OpenTemporary()
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = idx.Close() })
-	var changes []search.Change
-	for _, d := range docs() {
-		changes = append(changes, search.Change{Upsert: &d})
-	}
-	if err := idx.Apply(context.Background(), changes, 1); err != nil {
-		f.Fatal(err)
-	}
+	idx := setup(f)
 	for _, seed := range []string{"vải thiều", "group:thu_cong_my_nghe", "* OR 1=1", `"vải" +lụa -thiều`, "ocop_stars:>0", ""} {
 		f.Add(seed)
 	}

@@ -15,9 +15,7 @@ import (
 // of five) and for a word in none (the typo-forgiving path), as matching
 // does for every demand.
 func BenchmarkSearch(b *testing.B) {
-	idx, err := OpenTemporary()
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(b)
 	for batch := range 10 {
 		writeProducts(b, idx, batch*2000, 2000, uint64(batch+1))
 	}

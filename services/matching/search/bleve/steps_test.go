@@ -15,9 +15,7 @@ import (
 // only together with the other common words, while a rare word picks them
 // on its own; a province's catalogue is searched as "any word".
 func TestCommonWordsFindProductsOnlyTogether(t *testing.T) {
-	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(t)
 	var changes []search.Change
 	add := func(id, name string) {
 		changes = append(changes, search.Change{Upsert: &search.Document{ID: id, Name: name, Group: "thuc_pham", ExpiresOn: "2030-01-01"}})
@@ -75,9 +73,7 @@ func TestCandidateSteps(t *testing.T) {
 // names' words first, then the shortlist by every clause; lapsed ratings
 // filling the shortlist do not hide valid products.
 func TestWideStepsScoreTheirShortlistByEveryClause(t *testing.T) {
-	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(t)
 	var changes []search.Change
 	add := func(id, name, description, expires string) {
 		changes = append(changes, search.Change{Upsert: &search.Document{ID: id, Name: name, Description: description,
@@ -144,9 +140,7 @@ func scoresByID(hits []search.Hit) map[string]float64 {
 // with those that do (the driver, kinds, places): its scores are the ones
 // a single pass over every candidate under every filter gives.
 func TestShortlistScoresAsOnePassUnderEveryFilter(t *testing.T) {
-	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(t)
 	words := []string{"tết", "gỗ", "quà tặng", "sơn mài", "hộp", "bánh"}
 	var changes []search.Change
 	for i := range 3 * commonWord {
@@ -196,9 +190,7 @@ func TestShortlistScoresAsOnePassUnderEveryFilter(t *testing.T) {
 // Filters decide what is found and weigh nothing: the products a filtered
 // search finds score as they do found by their ids alone.
 func TestFiltersWeighNothing(t *testing.T) {
-	idx, err := OpenTemporary()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := temporaryIndex(t)
 	var changes []search.Change
 	for i := range 60 {
 		d := search.Document{ID: fmt.Sprintf("p-%d", i), Name: []string{"Mật ong rừng", "Mật ong hoa vải", "Trà xanh"}[i%3],
