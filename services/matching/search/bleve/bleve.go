@@ -516,6 +516,9 @@ func (i *Index) reader() (index.IndexReader, error) {
 func frequencies(ctx context.Context, r index.IndexReader, words []string) (map[string]uint64, error) {
 	freq := make(map[string]uint64, len(words))
 	for _, w := range words {
+		if _, counted := freq[w]; counted {
+			continue
+		}
 		tf, err := r.TermFieldReader(ctx, []byte(w), fieldText, false, false, false)
 		if err != nil {
 			return nil, fmt.Errorf("reading the index: %w", err)
@@ -628,11 +631,12 @@ func buildShortlistQuery(q search.Query, terms search.QueryTerms, freq map[strin
 	if must := filters(q, s); len(must) > 0 {
 		b.AddMust(must...)
 	}
+	should := newRepeatedClauses(len(terms.Words) + len(terms.Phrases))
 	for _, w := range uniq(terms.Words) {
-		b.AddShould(fieldTerm(w, fieldName))
+		should.addTerm(w, fieldName, 1)
 	}
 	for _, pair := range terms.Phrases {
-		b.AddShould(fieldTerm(pair, fieldNamePairs))
+		should.addTerm(pair, fieldNamePairs, 1)
 	}
 	// A number typed with the name ("ST25", "hộp 12") is left out of the
 	// words but tells apart products of one name; the full scoring weighs
@@ -640,10 +644,11 @@ func buildShortlistQuery(q search.Query, terms search.QueryTerms, freq map[strin
 	if terms.Exact != "" {
 		for _, w := range search.Words(terms.Exact) {
 			if strings.ContainsAny(w, "0123456789") {
-				b.AddShould(fieldTerm(w, fieldNameExact))
+				should.addTerm(w, fieldNameExact, 1)
 			}
 		}
 	}
+	b.AddShould(should.queries()...)
 	return b
 }
 
@@ -707,27 +712,23 @@ func filters(q search.Query, s step) []query.Query {
 	return must
 }
 
-// scoring is the clauses that say how well a product fits the text. Typos
-// are forgiven only in words no product has: a word found as typed is
-// almost always spelled as meant, and each fuzzy clause costs a walk of the
-// term dictionary.
+// scoring is the clauses that say how well a product fits the text, nil
+// when it has no words. Typos are forgiven only in words no product has: a
+// word found as typed is almost always spelled as meant, and each fuzzy
+// clause costs a walk of the term dictionary. A word, pair or spelling the
+// text repeats counts as often as it appears (see repeatedClauses).
 func scoring(terms search.QueryTerms, freq map[string]uint64) []query.Query {
 	if len(terms.Words) == 0 {
 		return nil
 	}
-	var should []query.Query
+	should := newRepeatedClauses(len(textFields) + len(pairFields)*len(terms.Phrases) + len(fuzzyFields)*len(terms.Words) + 3)
 	joined := strings.Join(terms.Words, " ")
 	for _, f := range textFields {
-		m := bleve.NewMatchQuery(joined)
-		m.SetField(f.name)
-		m.SetBoost(f.boost)
-		should = append(should, m)
+		should.add(clauseKey{kind: "match", field: f.name}, repeatedMatch{text: joined, field: f.name, boost: f.boost})
 	}
 	for _, pair := range terms.Phrases {
 		for _, f := range pairFields {
-			t := fieldTerm(pair, f.name)
-			t.SetBoost(f.boost)
-			should = append(should, t)
+			should.addTerm(pair, f.name, f.boost)
 		}
 	}
 	for _, w := range terms.Words {
@@ -735,22 +736,18 @@ func scoring(terms search.QueryTerms, freq map[string]uint64) []query.Query {
 			for _, f := range fuzzyFields {
 				fq := fuzzy(w, f.name, n)
 				fq.SetBoost(f.boost)
-				should = append(should, fq)
+				should.add(clauseKey{"fuzzy", f.name, w, f.boost}, fq)
 			}
 		}
 	}
 	if terms.Exact != "" {
 		for _, f := range []string{fieldNameExact, fieldTagsExact, fieldDescExact} {
-			m := bleve.NewMatchQuery(terms.Exact)
-			m.SetField(f)
 			// A subfield has no analyzer of its own for queries; without
-			// this the exact words would be folded like the rest.
-			m.Analyzer = exactAnalyzer
-			m.SetBoost(0.5)
-			should = append(should, m)
+			// exactAnalyzer the exact words would be folded like the rest.
+			should.add(clauseKey{kind: "exact", field: f}, repeatedMatch{text: terms.Exact, field: f, analyzer: exactAnalyzer, boost: 0.5})
 		}
 	}
-	return should
+	return should.queries()
 }
 
 // unscored is a filter read without the frequencies and norms scoring

@@ -12,7 +12,8 @@ import (
 
 // BenchmarkSearch searches 20,000 products, merged as after an import, for
 // words in many of them (the shortlist path: "vải thiều" is in two products
-// of five) and for a word in none (the typo-forgiving path), as matching
+// of five), for a word in none (the typo-forgiving path), and for a
+// demand's title and text, which repeats the title's words, as matching
 // does for every demand.
 func BenchmarkSearch(b *testing.B) {
 	idx := temporaryIndex(b)
@@ -25,6 +26,7 @@ func BenchmarkSearch(b *testing.B) {
 	for _, q := range []struct{ name, text string }{
 		{"common words", "vải thiều sấy khô Lục Ngạn"},
 		{"unknown word", "mứt gừng dotaixa"},
+		{"title and text", "Vải thiều sấy khô\nCần vải thiều sấy khô Lục Ngạn cho siêu thị"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			b.ReportAllocs()
