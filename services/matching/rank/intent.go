@@ -92,12 +92,16 @@ func wordsFactor(in lexicon.Intent, p search.Document) (float64, []string) {
 		f *= ruledOut
 		reasons = append(reasons, "keeps "+strconv.Itoa(*p.ShelfLifeDays)+" days, less than the "+strconv.Itoa(in.MinShelfLifeDays)+" asked")
 	}
-	said := ocop.Fold(p.Name + " " + strings.Join(p.Tags, " ") + " " + p.Description)
-	for _, x := range in.Excluded {
-		if saysIt(said, ocop.Fold(x)) {
-			f *= ruledOut
-			reasons = append(reasons, "“"+x+"”, which the buyer ruled out")
-			break
+	if len(in.Excluded) > 0 {
+		// Folded only for a demand that rules something out: ranking reads
+		// every candidate's text.
+		said := ocop.Fold(p.Name + " " + strings.Join(p.Tags, " ") + " " + p.Description)
+		for _, x := range in.Excluded {
+			if saysIt(said, ocop.Fold(x)) {
+				f *= ruledOut
+				reasons = append(reasons, "“"+x+"”, which the buyer ruled out")
+				break
+			}
 		}
 	}
 	return f, reasons
