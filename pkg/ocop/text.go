@@ -13,6 +13,9 @@ import (
 // folded, many times over in ranking, so letters below foldTableSize are
 // looked up instead of decomposed.
 func Fold(s string) string {
+	if folded(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -35,6 +38,18 @@ func Fold(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// folded reports whether s is already folded: ASCII with no capitals, as
+// units, codes and folded words are. Fold returns those as they are
+// instead of copying them.
+func folded(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // foldTableSize covers Latin, with Vietnamese's letters (Latin Extended
