@@ -52,10 +52,7 @@ func repeatsAsGiven(terms search.QueryTerms, freq map[string]uint64) []query.Que
 // counts gives how many products each word is in, as a search reads them.
 func counts(t *testing.T, idx *Index, terms search.QueryTerms) map[string]uint64 {
 	t.Helper()
-	r, err := idx.reader()
-	require.NoError(t, err)
-	defer r.Close()
-	freq, err := frequencies(context.Background(), r, terms.Words)
+	freq, err := frequencies(context.Background(), snapshotOf(t, idx).reader, terms.Words)
 	require.NoError(t, err)
 	return freq
 }
@@ -63,10 +60,7 @@ func counts(t *testing.T, idx *Index, terms search.QueryTerms) map[string]uint64
 // scores runs q over the whole index and gives every product's score.
 func scores(t *testing.T, idx *Index, q query.Query) map[string]float64 {
 	t.Helper()
-	r, err := idx.reader()
-	require.NoError(t, err)
-	defer r.Close()
-	found, total, err := idx.collect(context.Background(), r, q, 1000)
+	found, total, err := idx.collect(context.Background(), snapshotOf(t, idx).reader, q, 1000)
 	require.NoError(t, err)
 	require.EqualValues(t, len(found), total)
 	out := map[string]float64{}
