@@ -74,6 +74,8 @@ type Matching struct {
 	kinds demandKinds
 	// ranked holds the open demands' rankings on the current index (see MatchProduct).
 	ranked rankedProducts
+	// streams reads for the live streams.
+	streams *streamReads
 }
 
 // Redeliverer queues a webhook delivery again, and the digests now.
@@ -97,7 +99,8 @@ type Options struct {
 
 // New returns the use cases.
 func New(repo Repository, fairs FairRepository, inbox Inbox, matcher rank.Matcher, o Options) *Matching {
-	m := &Matching{repo: repo, fairs: fairs, inbox: inbox, matcher: matcher, notify: o.Notify, guard: o.Guard, now: time.Now}
+	m := &Matching{repo: repo, fairs: fairs, inbox: inbox, matcher: matcher, notify: o.Notify, guard: o.Guard, now: time.Now,
+		streams: &streamReads{read: inbox.NotificationsAfter}}
 	m.recent = NewProducerCache(func(ctx context.Context, producers []string) (map[string]int, error) {
 		return repo.RecentMatchCounts(ctx, producers, m.now().Add(-rotationWindow))
 	}, recentMatchesTTL)
