@@ -74,8 +74,6 @@ type Matching struct {
 	kinds demandKinds
 	// ranked holds the open demands' rankings on the current index (see MatchProduct).
 	ranked rankedProducts
-	// streams reads for the live streams.
-	streams *streamReads
 }
 
 // Redeliverer queues a webhook delivery again, and the digests now.
@@ -99,8 +97,7 @@ type Options struct {
 
 // New returns the use cases.
 func New(repo Repository, fairs FairRepository, inbox Inbox, matcher rank.Matcher, o Options) *Matching {
-	m := &Matching{repo: repo, fairs: fairs, inbox: inbox, matcher: matcher, notify: o.Notify, guard: o.Guard, now: time.Now,
-		streams: &streamReads{read: inbox.NotificationsAfter}}
+	m := &Matching{repo: repo, fairs: fairs, inbox: inbox, matcher: matcher, notify: o.Notify, guard: o.Guard, now: time.Now}
 	m.recent = NewProducerCache(func(ctx context.Context, producers []string) (map[string]int, error) {
 		return repo.RecentMatchCounts(ctx, producers, m.now().Add(-rotationWindow))
 	}, recentMatchesTTL)

@@ -110,67 +110,42 @@ func ParseStreamCursor(s string) (StreamCursor, bool) {
 	return StreamCursor{TxID: t, Seq: n}, true
 }
 
-// StreamRead is one live stream's next read: whose notifications it
-// sends and the last it sent.
-type StreamRead struct {
-	Role, RecipientID string
-	After             StreamCursor
-}
-
-// StreamNext is what a live stream sends next: its recipient's
-// notifications after its cursor, in stream order, up to the first whose
-// transaction is not older than every running one. That one, or an older
-// one still running, may yet commit a notification the stream must not
-// pass. HeldBy is that first held-back notification's transaction (0 for
-// none): once it is older than every running one, the stream can go on.
-type StreamNext struct {
-	Notifications []StreamedNotification
-	HeldBy        uint64
-}
-
-// NotificationsAfter answers each read, at most limit notifications each,
-// in one statement: a demand wakes the live streams of every producer it
-// notifies at once (see app.streamReads).
-func (r *Repository) NotificationsAfter(ctx context.Context, reads []StreamRead, limit int) ([]StreamNext, error) {
-	roles, recipients, txids, seqs := make([]string, len(reads)), make([]string, len(reads)), make([]string, len(reads)), make([]int64, len(reads))
-	for i, rd := range reads {
-		roles[i], recipients[i], txids[i], seqs[i] = rd.Role, rd.RecipientID, strconv.FormatUint(rd.After.TxID, 10), rd.After.Seq
-	}
-	rows, err := r.pool.Query(ctx, `SELECT rd.i, n.seq, n.id::text, n.kind, n.title, n.body, coalesce(n.demand_id, ''),
-			coalesce(n.product_id, ''), coalesce(n.rank, 0), coalesce(n.score, 0), n.reasons, n.data, n.created_at, n.read_at,
-			n.txid::text::bigint AS tx, n.txid < pg_snapshot_xmin(pg_current_snapshot())
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS rd(role, recipient, txid, seq, i)
-		CROSS JOIN LATERAL (
-			SELECT * FROM matching.notifications n
-			WHERE n.recipient_role = rd.role AND n.recipient_id = rd.recipient AND (n.txid, n.seq) > (rd.txid::xid8, rd.seq)
-			ORDER BY n.txid, n.seq LIMIT $5) n
-		ORDER BY rd.i, n.txid, n.seq`, roles, recipients, txids, seqs, limit)
+// NotificationsAfter returns a recipient's notifications after a cursor, in
+// stream order, up to the first whose transaction is not older than every
+// running one: that one, or an older one still running, may yet commit a
+// notification the stream must not pass. heldBy is that first held-back
+// notification's transaction (0 for none): once it is older than every
+// running one, the stream can go on.
+func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID string, after StreamCursor, limit int) (ns []StreamedNotification, heldBy uint64, err error) {
+	rows, err := r.pool.Query(ctx, `SELECT seq, id::text, kind, title, body, coalesce(demand_id, ''), coalesce(product_id, ''),
+			coalesce(rank, 0), coalesce(score, 0), reasons, data, created_at, read_at,
+			txid::text::bigint AS tx, txid < pg_snapshot_xmin(pg_current_snapshot())
+		FROM matching.notifications n
+		WHERE recipient_role = $1 AND recipient_id = $2 AND (n.txid, n.seq) > ($3::text::xid8, $4)
+		ORDER BY n.txid, n.seq LIMIT $5`, role, recipientID, strconv.FormatUint(after.TxID, 10), after.Seq, limit)
 	if err != nil {
-		return nil, fmt.Errorf("loading notifications for the live streams: %w", err)
+		return nil, 0, fmt.Errorf("loading notifications for the live stream: %w", err)
 	}
-	next := make([]StreamNext, len(reads))
 	var (
-		read  int
 		n     StreamedNotification
 		ended bool
 	)
-	_, err = pgx.ForEachRow(rows, []any{&read, &n.At.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank,
-		&n.Score, &n.Reasons, &n.Data, &n.CreatedAt, &n.ReadAt, &n.At.TxID, &ended}, func() error {
-		sn := &next[read-1]
-		if sn.HeldBy == 0 && !ended {
-			sn.HeldBy = n.At.TxID
+	n.RecipientRole, n.RecipientID = role, recipientID
+	_, err = pgx.ForEachRow(rows, []any{&n.At.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank, &n.Score,
+		&n.Reasons, &n.Data, &n.CreatedAt, &n.ReadAt, &n.At.TxID, &ended}, func() error {
+		if heldBy == 0 && !ended {
+			heldBy = n.At.TxID
 		}
-		if sn.HeldBy == 0 {
-			n.RecipientRole, n.RecipientID = reads[read-1].Role, reads[read-1].RecipientID
-			sn.Notifications = append(sn.Notifications, n)
+		if heldBy == 0 {
+			ns = append(ns, n)
+			n.Reasons, n.Data, n.ReadAt = nil, nil, nil
 		}
-		n.Reasons, n.Data, n.ReadAt = nil, nil, nil
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("loading notifications for the live streams: %w", err)
+		return nil, 0, fmt.Errorf("loading notifications for the live stream: %w", err)
 	}
-	return next, nil
+	return ns, heldBy, nil
 }
 
 // StreamStart is where a new live stream of a recipient starts: after its

@@ -6,40 +6,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocopvn/ocop/pkg/events"
 	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
 	"github.com/ocopvn/ocop/pkg/testkit"
 )
-
-// readStream is one live stream's read, alone in its statement.
-func readStream(t *testing.T, repo *Repository, role, recipientID string, after StreamCursor) ([]StreamedNotification, uint64, error) {
-	t.Helper()
-	next, err := repo.NotificationsAfter(context.Background(), []StreamRead{{Role: role, RecipientID: recipientID, After: after}}, 100)
-	if err != nil {
-		return nil, 0, err
-	}
-	require.Len(t, next, 1)
-	return next[0].Notifications, next[0].HeldBy, nil
-}
-
-// waitUntilOldest waits until the transaction xid is the oldest running.
-// Transaction ids are the cluster's: another package's test running a
-// transaction in its own database holds a stream back as well, which is
-// right, but not what these tests are about.
-func waitUntilOldest(t *testing.T, pool *pgxpool.Pool, xid uint64) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for oldest := uint64(0); oldest != xid; {
-		require.True(t, time.Now().Before(deadline), "a transaction older than this test's stayed open for a minute")
-		require.NoError(t, pool.QueryRow(context.Background(), `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&oldest))
-		if oldest != xid {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-}
 
 // A transaction younger than another may take a lower seq and commit after
 // it: the live stream must neither pass its notification nor send one whose
@@ -79,16 +51,26 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 	notify(youngest, "youngest")
 	require.NoError(t, older.Commit(ctx))
 	require.NoError(t, youngest.Commit(ctx))
-	waitUntilOldest(t, pool, youngerID)
+	// Transaction ids are the cluster's: another package's test running a
+	// transaction in its own database holds the stream back as well, which
+	// is right, but not what this test is about.
+	deadline := time.Now().Add(time.Minute)
+	for oldest := uint64(0); oldest != youngerID; {
+		require.True(t, time.Now().Before(deadline), "a transaction older than this test's stayed open for a minute")
+		require.NoError(t, pool.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&oldest))
+		if oldest != youngerID {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 
-	ns, heldBy, err := readStream(t, repo, "producer", "prd-1", start)
+	ns, heldBy, err := repo.NotificationsAfter(ctx, "producer", "prd-1", start, 100)
 	require.NoError(t, err)
 	require.Equal(t, []string{"older"}, titles(ns), "the younger transaction's lower seq is not passed")
 	require.NotZero(t, heldBy, "the youngest waits for the younger to end")
 	last := ns[0].At
 
 	require.NoError(t, younger.Commit(ctx))
-	ns, heldBy, err = readStream(t, repo, "producer", "prd-1", last)
+	ns, heldBy, err = repo.NotificationsAfter(ctx, "producer", "prd-1", last, 100)
 	require.NoError(t, err)
 	require.Equal(t, []string{"younger", "youngest"}, titles(ns))
 	require.Zero(t, heldBy)
@@ -97,7 +79,7 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 	again, ok := ParseStreamCursor(ns[1].At.String())
 	require.True(t, ok)
 	require.Equal(t, ns[1].At, again)
-	ns, _, err = readStream(t, repo, "producer", "prd-1", again)
+	ns, _, err = repo.NotificationsAfter(ctx, "producer", "prd-1", again, 100)
 	require.NoError(t, err)
 	require.Empty(t, ns, "resumed after the last one: nothing twice")
 	for _, bad := range []string{"12", "a-1", "1-", "-1", "1--2"} {
@@ -139,7 +121,7 @@ func TestNotificationsAreAddedTogetherOnceEach(t *testing.T) {
 		require.NotNil(t, added[i].Data)
 	}
 
-	ns, heldBy, err := readStream(t, repo, "producer", "prd-1", StreamCursor{})
+	ns, heldBy, err := repo.NotificationsAfter(ctx, "producer", "prd-1", StreamCursor{}, 100)
 	require.NoError(t, err)
 	require.Zero(t, heldBy)
 	require.Len(t, ns, 2)
@@ -152,81 +134,14 @@ func TestNotificationsAreAddedTogetherOnceEach(t *testing.T) {
 	require.Equal(t, "second", ns[1].Title)
 	require.Nil(t, ns[1].Reasons)
 
-	ns, _, err = readStream(t, repo, "buyer", "buy-1", StreamCursor{})
+	ns, _, err = repo.NotificationsAfter(ctx, "buyer", "buy-1", StreamCursor{}, 100)
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 	require.Zero(t, ns[0].Rank, "only a match has a rank")
 	require.Equal(t, []string{}, ns[0].Reasons)
 
-	ns, _, err = readStream(t, repo, "producer", "prd-2", StreamCursor{})
+	ns, _, err = repo.NotificationsAfter(ctx, "producer", "prd-2", StreamCursor{}, 100)
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 	require.Equal(t, "told before", ns[0].Title)
-}
-
-// Live streams woken together are read in one statement: each gets its own
-// recipient's notifications after its own cursor, at most the limit, and a
-// transaction still running holds back only the streams of its recipients.
-func TestLiveStreamsAreReadTogether(t *testing.T) {
-	pool := testkit.Postgres(t, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
-	repo := New(pool, testkit.Logger(t))
-	ctx := context.Background()
-	notify := func(tx pgx.Tx, role, id string, titles ...string) {
-		ns := make([]Notification, len(titles))
-		for i, title := range titles {
-			ns[i] = Notification{RecipientRole: role, RecipientID: id, Kind: "quote_decided", DedupeKey: title, Title: title, Body: title}
-		}
-		_, err := repo.AddNotifications(ctx, tx, ns)
-		require.NoError(t, err)
-	}
-	require.NoError(t, repo.InTx(ctx, func(tx pgx.Tx) error {
-		notify(tx, "producer", "prd-1", "p1 first", "p1 second", "p1 third")
-		notify(tx, "producer", "prd-2", "p2 first")
-		notify(tx, "buyer", "prd-1", "buyer of the same id")
-		return nil
-	}))
-	running, err := pool.Begin(ctx)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = running.Rollback(ctx) })
-	notify(running, "producer", "prd-2", "p2 running")
-	var runningID uint64
-	require.NoError(t, running.QueryRow(ctx, `SELECT pg_current_xact_id()::text::bigint`).Scan(&runningID))
-	require.NoError(t, repo.InTx(ctx, func(tx pgx.Tx) error {
-		notify(tx, "producer", "prd-2", "p2 after the running one")
-		return nil
-	}))
-	waitUntilOldest(t, pool, runningID)
-	first, _, err := readStream(t, repo, "producer", "prd-1", StreamCursor{})
-	require.NoError(t, err)
-	require.Len(t, first, 3)
-
-	next, err := repo.NotificationsAfter(ctx, []StreamRead{
-		{Role: "producer", RecipientID: "prd-1", After: first[0].At},
-		{Role: "producer", RecipientID: "prd-nobody"},
-		{Role: "producer", RecipientID: "prd-2"},
-		{Role: "producer", RecipientID: "prd-1"},
-		{Role: "buyer", RecipientID: "prd-1"},
-	}, 2)
-	require.NoError(t, err)
-	require.Len(t, next, 5)
-	titles := func(sn StreamNext) []string {
-		var out []string
-		for _, n := range sn.Notifications {
-			require.Equal(t, "quote_decided", n.Kind)
-			out = append(out, n.Title)
-		}
-		return out
-	}
-	require.Equal(t, []string{"p1 second", "p1 third"}, titles(next[0]), "after its own cursor")
-	require.Zero(t, next[0].HeldBy)
-	require.Empty(t, next[1].Notifications)
-	require.Zero(t, next[1].HeldBy)
-	require.Equal(t, []string{"p2 first"}, titles(next[2]), "held back behind the running transaction")
-	require.Greater(t, next[2].HeldBy, runningID, "held by the younger transaction that committed")
-	require.Equal(t, []string{"p1 first", "p1 second"}, titles(next[3]), "at most the limit")
-	require.Equal(t, []string{"buyer of the same id"}, titles(next[4]), "a recipient is its role and id")
-	for _, n := range next[4].Notifications {
-		require.Equal(t, "buyer", n.RecipientRole)
-		require.Equal(t, "prd-1", n.RecipientID)
-	}
 }
