@@ -412,7 +412,7 @@ type step struct {
 	// step already, they are not asked again for the filters that weigh
 	// nothing, each of which would walk its postings (a group's run to a
 	// quarter of a national catalogue) to every one of them.
-	shortlisted []string
+	shortlisted *shortlist
 }
 
 func candidateSteps(q search.Query, terms search.QueryTerms, freq map[string]uint64, products uint64) []step {
@@ -469,21 +469,18 @@ const (
 // candidate, the answer is what one pass gives.
 func (i *Index) runStep(ctx context.Context, at snapshot, q search.Query, terms search.QueryTerms, freq map[string]uint64, s step, limit int) ([]search.Hit, error) {
 	full := buildQuery(q, terms, freq, s)
-	shortlist := shortlistFactor * limit
-	if len(terms.Words) == 0 || s.most <= uint64(max(shortlist, wideStep)) {
+	wanted := shortlistFactor * limit
+	if len(terms.Words) == 0 || s.most <= uint64(max(wanted, wideStep)) {
 		return i.run(ctx, at, full, q.ValidOn, limit)
 	}
-	best, total, err := i.collect(ctx, at.reader, buildShortlistQuery(q, terms, freq, s), shortlist)
+	best, total, err := i.collectDocs(ctx, at.reader, buildShortlistQuery(q, terms, freq, s), wanted)
 	if err != nil {
 		return nil, err
 	}
-	if total <= uint64(shortlist) {
+	if total <= uint64(wanted) {
 		return i.run(ctx, at, full, q.ValidOn, limit)
 	}
-	s.shortlisted = make([]string, len(best))
-	for k, h := range best {
-		s.shortlisted[k] = h.ID
-	}
+	s.shortlisted = newShortlist(best)
 	hits, err := i.run(ctx, at, buildQuery(q, terms, freq, s), q.ValidOn, limit)
 	if err != nil || len(hits) == limit {
 		return hits, err
@@ -693,7 +690,7 @@ func filters(q search.Query, s step) []query.Query {
 	case s.shortlisted != nil:
 		// The shortlist lies among the query's own products (a fair's
 		// exhibits, when it names them).
-		filter(bleve.NewDocIDQuery(s.shortlisted))
+		filter(s.shortlisted)
 	case len(q.ProductIDs) > 0:
 		filter(bleve.NewDocIDQuery(q.ProductIDs))
 	}

@@ -42,6 +42,32 @@ const checkDoneEvery = 1024
 // documents, which products do not have (their fields come from the
 // product cache).
 func (i *Index) collect(ctx context.Context, r index.IndexReader, q query.Query, size int) ([]scored, uint64, error) {
+	best, total, err := i.collectDocs(ctx, r, q, size)
+	if err != nil {
+		return nil, 0, err
+	}
+	found := make([]scored, len(best))
+	for k, m := range best {
+		id, err := r.ExternalID(m.doc)
+		if err != nil {
+			return nil, 0, fmt.Errorf("reading the index: %w", err)
+		}
+		found[k] = scored{ID: id, Score: m.Score}
+	}
+	return found, total, nil
+}
+
+// scoredDoc is a product a query found, by its document number in the
+// snapshot searched, with its score.
+type scoredDoc struct {
+	doc   index.IndexInternalID
+	Score float64
+}
+
+// collectDocs is collect without reading the products' ids, for a pass
+// whose hits only narrow a later pass over the same snapshot: reading an
+// id is a lookup in the segment's stored fields.
+func (i *Index) collectDocs(ctx context.Context, r index.IndexReader, q query.Query, size int) ([]scoredDoc, uint64, error) {
 	ctx = context.WithValue(ctx, blevesearch.GetScoringModelCallbackKey, scoredBy)
 	searcher, err := q.Searcher(ctx, r, i.idx.Mapping(), blevesearch.SearcherOptions{})
 	if err != nil {
@@ -85,13 +111,10 @@ func (i *Index) collect(ctx context.Context, r index.IndexReader, q query.Query,
 		}
 		return 1
 	})
-	found := make([]scored, len(best))
+	found := make([]scoredDoc, len(best))
 	for k, m := range best {
-		id, err := r.ExternalID(m.IndexInternalID)
-		if err != nil {
-			return nil, 0, fmt.Errorf("reading the index: %w", err)
-		}
-		found[k] = scored{ID: id, Score: m.Score}
+		// The match goes back to the pool, its number with it.
+		found[k] = scoredDoc{doc: slices.Clone(m.IndexInternalID), Score: m.Score}
 	}
 	return found, total, nil
 }
