@@ -111,10 +111,18 @@ func (i *Index) collectDocs(ctx context.Context, r index.IndexReader, q query.Qu
 		}
 		return 1
 	})
+	// The matches go back to the pool, their numbers with them: the
+	// numbers are copied, into one buffer.
+	numbers := 0
+	for _, m := range best {
+		numbers += len(m.IndexInternalID)
+	}
+	copied := make([]byte, 0, numbers)
 	found := make([]scoredDoc, len(best))
 	for k, m := range best {
-		// The match goes back to the pool, its number with it.
-		found[k] = scoredDoc{doc: slices.Clone(m.IndexInternalID), Score: m.Score}
+		from := len(copied)
+		copied = append(copied, m.IndexInternalID...)
+		found[k] = scoredDoc{doc: copied[from:len(copied):len(copied)], Score: m.Score}
 	}
 	return found, total, nil
 }
