@@ -62,6 +62,7 @@ type Matching struct {
 	repo      Repository
 	fairs     FairRepository
 	inbox     Inbox
+	streams   *streamReads
 	matcher   rank.Matcher
 	notify    int
 	dispatch  Dispatcher
@@ -97,7 +98,8 @@ type Options struct {
 
 // New returns the use cases.
 func New(repo Repository, fairs FairRepository, inbox Inbox, matcher rank.Matcher, o Options) *Matching {
-	m := &Matching{repo: repo, fairs: fairs, inbox: inbox, matcher: matcher, notify: o.Notify, guard: o.Guard, now: time.Now}
+	m := &Matching{repo: repo, fairs: fairs, inbox: inbox, streams: &streamReads{pages: inbox.StreamPages}, matcher: matcher,
+		notify: o.Notify, guard: o.Guard, now: time.Now}
 	m.recent = NewProducerCache(func(ctx context.Context, producers []string) (map[string]int, error) {
 		return repo.RecentMatchCounts(ctx, producers, m.now().Add(-rotationWindow))
 	}, recentMatchesTTL)

@@ -26,7 +26,7 @@ type Inbox interface {
 	SavePreferences(ctx context.Context, role, id string, p delivery.Preferences) error
 	MarkRead(ctx context.Context, role, recipientID, id string) error
 	MarkAllRead(ctx context.Context, role, recipientID string) (int64, error)
-	NotificationsAfter(ctx context.Context, role, recipientID string, after postgres.StreamCursor, limit int) ([]postgres.StreamedNotification, uint64, error)
+	StreamPages(ctx context.Context, reads []postgres.StreamRead, limit int) ([]postgres.StreamPage, error)
 	StreamStart(ctx context.Context, role, recipientID string) (postgres.StreamCursor, error)
 	AddWebhook(ctx context.Context, w postgres.Webhook) (postgres.Webhook, error)
 	Webhooks(ctx context.Context, role, ownerID string) ([]postgres.Webhook, error)
@@ -96,10 +96,10 @@ func (c *InboxCases) MarkAllRead(ctx context.Context, who auth.Principal) (int64
 const StreamPage = 100
 
 // After returns the caller's notifications after a place in the live
-// stream, and the transaction holding back the next one (0 for none; see
-// postgres.Repository.NotificationsAfter).
-func (c *InboxCases) After(ctx context.Context, who auth.Principal, after postgres.StreamCursor) ([]postgres.StreamedNotification, uint64, error) {
-	return c.store().NotificationsAfter(ctx, string(who.Role), who.OrgID, after, StreamPage)
+// stream, and the transaction holding back the next one (see
+// postgres.StreamPage).
+func (c *InboxCases) After(ctx context.Context, who auth.Principal, after postgres.StreamCursor) (postgres.StreamPage, error) {
+	return c.m.streams.read(ctx, postgres.StreamRead{Role: string(who.Role), RecipientID: who.OrgID, After: after})
 }
 
 // StreamStart returns where the caller's new live stream starts.

@@ -91,11 +91,11 @@ func (a *API) stream(c echo.Context) error {
 	again := time.NewTicker(recheck)
 	defer again.Stop()
 	for {
-		ns, heldBy, err := inbox.After(ctx, who, last)
+		page, err := inbox.After(ctx, who, last)
 		if err != nil {
 			return err
 		}
-		for _, n := range ns {
+		for _, n := range page.Notifications {
 			data, err := json.Marshal(toNotificationJSON(n.Notification))
 			if err != nil {
 				return err
@@ -103,17 +103,17 @@ func (a *API) stream(c echo.Context) error {
 			fmt.Fprintf(w, "id: %s\nevent: notification\ndata: %s\n\n", n.At, data)
 			last = n.At
 		}
-		if len(ns) > 0 {
+		if len(page.Notifications) > 0 {
 			w.Flush()
 		}
-		if len(ns) == app.StreamPage {
+		if len(page.Notifications) == app.StreamPage {
 			continue
 		}
 		// A notification held back behind an older transaction goes out
 		// once that ends, usually within milliseconds: no wake-up comes then.
 		ended, stopWaiting := (<-chan struct{})(nil), func() {}
-		if heldBy != 0 {
-			ended, stopWaiting = a.hub.Ended(heldBy)
+		if page.HeldBy != 0 {
+			ended, stopWaiting = a.hub.Ended(page.HeldBy)
 		}
 		select {
 		case <-ctx.Done():

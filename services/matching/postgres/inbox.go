@@ -110,42 +110,85 @@ func ParseStreamCursor(s string) (StreamCursor, bool) {
 	return StreamCursor{TxID: t, Seq: n}, true
 }
 
-// NotificationsAfter returns a recipient's notifications after a cursor, in
-// stream order, up to the first whose transaction is not older than every
-// running one: that one, or an older one still running, may yet commit a
-// notification the stream must not pass. heldBy is that first held-back
-// notification's transaction (0 for none): once it is older than every
-// running one, the stream can go on.
-func (r *Repository) NotificationsAfter(ctx context.Context, role, recipientID string, after StreamCursor, limit int) (ns []StreamedNotification, heldBy uint64, err error) {
-	rows, err := r.pool.Query(ctx, `SELECT seq, id::text, kind, title, body, coalesce(demand_id, ''), coalesce(product_id, ''),
-			coalesce(rank, 0), coalesce(score, 0), reasons, data, created_at, read_at,
-			txid::text::bigint AS tx, txid < pg_snapshot_xmin(pg_current_snapshot())
-		FROM matching.notifications n
-		WHERE recipient_role = $1 AND recipient_id = $2 AND (n.txid, n.seq) > ($3::text::xid8, $4)
-		ORDER BY n.txid, n.seq LIMIT $5`, role, recipientID, strconv.FormatUint(after.TxID, 10), after.Seq, limit)
-	if err != nil {
-		return nil, 0, fmt.Errorf("loading notifications for the live stream: %w", err)
-	}
+// StreamRead is one live stream's read: its recipient and the place its
+// stream has reached.
+type StreamRead struct {
+	Role, RecipientID string
+	After             StreamCursor
+}
+
+// StreamPage is what a StreamRead found: the recipient's notifications
+// after its place, in stream order, up to the first whose transaction is
+// not older than every running one. That one, or an older one still
+// running, may yet commit a notification the stream must not pass.
+// HeldBy is that first held-back notification's transaction (0 for none):
+// once it is older than every running one, the stream can go on.
+type StreamPage struct {
+	Notifications []StreamedNotification
+	HeldBy        uint64
+}
+
+// streamColumns are the columns of a notification the live stream sends,
+// of the table n.
+const streamColumns = `n.seq, n.id::text, n.kind, n.title, n.body, coalesce(n.demand_id, ''), coalesce(n.product_id, ''),
+	coalesce(n.rank, 0), coalesce(n.score, 0), n.reasons, n.data, n.created_at, n.read_at,
+	n.txid::text::bigint AS tx, n.txid < pg_snapshot_xmin(pg_current_snapshot())`
+
+// StreamPages answers live streams' reads with one statement, at most
+// limit notifications each, page i for reads[i]. One snapshot serves them
+// all, so each page is what a read of its own would have found.
+//
+// A single read has a statement of its own: PostgreSQL plans the
+// statement for many reads anew each time, which costs more than a
+// single read's whole execution.
+func (r *Repository) StreamPages(ctx context.Context, reads []StreamRead, limit int) ([]StreamPage, error) {
 	var (
+		rows pgx.Rows
+		err  error
+	)
+	if len(reads) == 1 {
+		rows, err = r.pool.Query(ctx, `SELECT 1, `+streamColumns+` FROM matching.notifications n
+			WHERE recipient_role = $1 AND recipient_id = $2 AND (n.txid, n.seq) > ($3::text::xid8, $4)
+			ORDER BY n.txid, n.seq LIMIT $5`, reads[0].Role, reads[0].RecipientID, strconv.FormatUint(reads[0].After.TxID, 10), reads[0].After.Seq, limit)
+	} else {
+		roles, ids, txids, seqs := make([]string, len(reads)), make([]string, len(reads)), make([]string, len(reads)), make([]int64, len(reads))
+		for i, read := range reads {
+			roles[i], ids[i], txids[i], seqs[i] = read.Role, read.RecipientID, strconv.FormatUint(read.After.TxID, 10), read.After.Seq
+		}
+		rows, err = r.pool.Query(ctx, `SELECT s.i, `+streamColumns+`
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS s(role, recipient_id, txid, seq, i)
+			CROSS JOIN LATERAL (SELECT n.seq, n.id, n.kind, n.title, n.body, n.demand_id, n.product_id, n.rank, n.score, n.reasons, n.data,
+					n.created_at, n.read_at, n.txid FROM matching.notifications n
+				WHERE n.recipient_role = s.role AND n.recipient_id = s.recipient_id AND (n.txid, n.seq) > (s.txid::xid8, s.seq)
+				ORDER BY n.txid, n.seq LIMIT $5) n
+			ORDER BY s.i, n.txid, n.seq`, roles, ids, txids, seqs, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading notifications for the live streams: %w", err)
+	}
+	pages := make([]StreamPage, len(reads))
+	var (
+		i     int
 		n     StreamedNotification
 		ended bool
 	)
-	n.RecipientRole, n.RecipientID = role, recipientID
-	_, err = pgx.ForEachRow(rows, []any{&n.At.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank, &n.Score,
+	_, err = pgx.ForEachRow(rows, []any{&i, &n.At.Seq, &n.ID, &n.Kind, &n.Title, &n.Body, &n.DemandID, &n.ProductID, &n.Rank, &n.Score,
 		&n.Reasons, &n.Data, &n.CreatedAt, &n.ReadAt, &n.At.TxID, &ended}, func() error {
-		if heldBy == 0 && !ended {
-			heldBy = n.At.TxID
+		page := &pages[i-1]
+		if page.HeldBy == 0 && !ended {
+			page.HeldBy = n.At.TxID
 		}
-		if heldBy == 0 {
-			ns = append(ns, n)
+		if page.HeldBy == 0 {
+			n.RecipientRole, n.RecipientID = reads[i-1].Role, reads[i-1].RecipientID
+			page.Notifications = append(page.Notifications, n)
 			n.Reasons, n.Data, n.ReadAt = nil, nil, nil
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("loading notifications for the live stream: %w", err)
+		return nil, fmt.Errorf("loading notifications for the live streams: %w", err)
 	}
-	return ns, heldBy, nil
+	return pages, nil
 }
 
 // StreamStart is where a new live stream of a recipient starts: after its

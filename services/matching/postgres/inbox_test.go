@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ocopvn/ocop/pkg/events"
@@ -20,14 +21,6 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 	pool := testkit.Postgres(t, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
 	repo := New(pool, testkit.Logger(t))
 	ctx := context.Background()
-	begin := func() (pgx.Tx, uint64) {
-		tx, err := pool.Begin(ctx)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = tx.Rollback(ctx) })
-		var xid uint64
-		require.NoError(t, tx.QueryRow(ctx, `SELECT pg_current_xact_id()::text::bigint`).Scan(&xid))
-		return tx, xid
-	}
 	notify := func(tx pgx.Tx, key string) {
 		_, err := repo.AddNotifications(ctx, tx, []Notification{{RecipientRole: "producer", RecipientID: "prd-1",
 			Kind: "quote_decided", DedupeKey: key, Title: key, Body: key}})
@@ -43,35 +36,23 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 
 	start, err := repo.StreamStart(ctx, "producer", "prd-1")
 	require.NoError(t, err)
-	older, _ := begin()
-	younger, youngerID := begin()
-	youngest, _ := begin()
+	older, _ := begin(t, pool)
+	younger, youngerID := begin(t, pool)
+	youngest, _ := begin(t, pool)
 	notify(younger, "younger")
 	notify(older, "older")
 	notify(youngest, "youngest")
 	require.NoError(t, older.Commit(ctx))
 	require.NoError(t, youngest.Commit(ctx))
-	// Transaction ids are the cluster's: another package's test running a
-	// transaction in its own database holds the stream back as well, which
-	// is right, but not what this test is about.
-	deadline := time.Now().Add(time.Minute)
-	for oldest := uint64(0); oldest != youngerID; {
-		require.True(t, time.Now().Before(deadline), "a transaction older than this test's stayed open for a minute")
-		require.NoError(t, pool.QueryRow(ctx, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&oldest))
-		if oldest != youngerID {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	waitUntilOldestRunning(t, pool, youngerID)
 
-	ns, heldBy, err := repo.NotificationsAfter(ctx, "producer", "prd-1", start, 100)
-	require.NoError(t, err)
+	ns, heldBy := readStream(t, repo, "producer", "prd-1", start)
 	require.Equal(t, []string{"older"}, titles(ns), "the younger transaction's lower seq is not passed")
 	require.NotZero(t, heldBy, "the youngest waits for the younger to end")
 	last := ns[0].At
 
 	require.NoError(t, younger.Commit(ctx))
-	ns, heldBy, err = repo.NotificationsAfter(ctx, "producer", "prd-1", last, 100)
-	require.NoError(t, err)
+	ns, heldBy = readStream(t, repo, "producer", "prd-1", last)
 	require.Equal(t, []string{"younger", "youngest"}, titles(ns))
 	require.Zero(t, heldBy)
 	require.Less(t, ns[0].At.Seq, ns[1].At.Seq)
@@ -79,8 +60,7 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 	again, ok := ParseStreamCursor(ns[1].At.String())
 	require.True(t, ok)
 	require.Equal(t, ns[1].At, again)
-	ns, _, err = repo.NotificationsAfter(ctx, "producer", "prd-1", again, 100)
-	require.NoError(t, err)
+	ns, _ = readStream(t, repo, "producer", "prd-1", again)
 	require.Empty(t, ns, "resumed after the last one: nothing twice")
 	for _, bad := range []string{"12", "a-1", "1-", "-1", "1--2"} {
 		_, ok := ParseStreamCursor(bad)
@@ -121,8 +101,9 @@ func TestNotificationsAreAddedTogetherOnceEach(t *testing.T) {
 		require.NotNil(t, added[i].Data)
 	}
 
-	ns, heldBy, err := repo.NotificationsAfter(ctx, "producer", "prd-1", StreamCursor{}, 100)
-	require.NoError(t, err)
+	_, later := begin(t, pool)
+	waitUntilOldestRunning(t, pool, later)
+	ns, heldBy := readStream(t, repo, "producer", "prd-1", StreamCursor{})
 	require.Zero(t, heldBy)
 	require.Len(t, ns, 2)
 	require.Equal(t, "first", ns[0].Title)
@@ -134,14 +115,101 @@ func TestNotificationsAreAddedTogetherOnceEach(t *testing.T) {
 	require.Equal(t, "second", ns[1].Title)
 	require.Nil(t, ns[1].Reasons)
 
-	ns, _, err = repo.NotificationsAfter(ctx, "buyer", "buy-1", StreamCursor{}, 100)
-	require.NoError(t, err)
+	ns, _ = readStream(t, repo, "buyer", "buy-1", StreamCursor{})
 	require.Len(t, ns, 1)
 	require.Zero(t, ns[0].Rank, "only a match has a rank")
 	require.Equal(t, []string{}, ns[0].Reasons)
 
-	ns, _, err = repo.NotificationsAfter(ctx, "producer", "prd-2", StreamCursor{}, 100)
-	require.NoError(t, err)
+	ns, _ = readStream(t, repo, "producer", "prd-2", StreamCursor{})
 	require.Len(t, ns, 1)
 	require.Equal(t, "told before", ns[0].Title)
+}
+
+// begin starts a transaction with its id taken, rolled back at the test's
+// end unless committed.
+func begin(t *testing.T, pool *pgxpool.Pool) (pgx.Tx, uint64) {
+	ctx := context.Background()
+	tx, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tx.Rollback(ctx) })
+	var xid uint64
+	require.NoError(t, tx.QueryRow(ctx, `SELECT pg_current_xact_id()::text::bigint`).Scan(&xid))
+	return tx, xid
+}
+
+// waitUntilOldestRunning waits until transaction xid is the oldest running.
+// Transaction ids are the cluster's: another package's test running a
+// transaction in its own database holds the streams back as well, which is
+// right, but not what these tests are about.
+func waitUntilOldestRunning(t *testing.T, pool *pgxpool.Pool, xid uint64) {
+	deadline := time.Now().Add(time.Minute)
+	for oldest := uint64(0); oldest != xid; {
+		require.True(t, time.Now().Before(deadline), "a transaction older than this test's stayed open for a minute")
+		require.NoError(t, pool.QueryRow(context.Background(), `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&oldest))
+		if oldest != xid {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// readStream reads one stream's page, in a statement of its own.
+func readStream(t *testing.T, repo *Repository, role, recipientID string, after StreamCursor) ([]StreamedNotification, uint64) {
+	pages, err := repo.StreamPages(context.Background(), []StreamRead{{Role: role, RecipientID: recipientID, After: after}}, 100)
+	require.NoError(t, err)
+	require.Len(t, pages, 1)
+	return pages[0].Notifications, pages[0].HeldBy
+}
+
+// Streams woken together read in one statement: each page is what its
+// stream's read alone finds, whoever else reads beside it and in whatever
+// order, including the same recipient from two places.
+func TestLiveStreamsReadTogetherFindWhatEachFindsAlone(t *testing.T) {
+	pool := testkit.Postgres(t, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
+	repo := New(pool, testkit.Logger(t))
+	ctx := context.Background()
+	notify := func(role, id string, titles ...string) {
+		var ns []Notification
+		for _, title := range titles {
+			ns = append(ns, Notification{RecipientRole: role, RecipientID: id, Kind: "quote_decided", DedupeKey: title, Title: title})
+		}
+		require.NoError(t, repo.InTx(ctx, func(tx pgx.Tx) error {
+			_, err := repo.AddNotifications(ctx, tx, ns)
+			return err
+		}))
+	}
+	notify("producer", "prd-1", "a", "b", "c")
+	notify("producer", "prd-2", "d")
+	notify("buyer", "prd-1", "to the buyer with a producer's id")
+	_, runningID := begin(t, pool)
+	waitUntilOldestRunning(t, pool, runningID)
+	notify("producer", "prd-3", "held back")
+
+	first, _ := readStream(t, repo, "producer", "prd-1", StreamCursor{})
+	reads := []StreamRead{
+		{Role: "producer", RecipientID: "prd-3"},
+		{Role: "producer", RecipientID: "prd-1"},
+		{Role: "producer", RecipientID: "prd-9"},
+		{Role: "buyer", RecipientID: "prd-1"},
+		{Role: "producer", RecipientID: "prd-1", After: first[0].At},
+		{Role: "producer", RecipientID: "prd-2"},
+	}
+	pages, err := repo.StreamPages(ctx, reads, 2)
+	require.NoError(t, err)
+	require.Len(t, pages, len(reads))
+	titles := make([][]string, len(pages))
+	for i, page := range pages {
+		for _, n := range page.Notifications {
+			require.Equal(t, reads[i].Role, n.RecipientRole)
+			require.Equal(t, reads[i].RecipientID, n.RecipientID)
+			titles[i] = append(titles[i], n.Title)
+		}
+		alone, err := repo.StreamPages(ctx, reads[i:i+1], 2)
+		require.NoError(t, err)
+		require.Equal(t, alone[0], page, "read %d", i)
+	}
+	require.Equal(t, [][]string{nil, {"a", "b"}, nil, {"to the buyer with a producer's id"}, {"b", "c"}, {"d"}}, titles)
+	require.NotZero(t, pages[0].HeldBy, "prd-3's notification waits for the older running transaction")
+	for _, page := range pages[1:] {
+		require.Zero(t, page.HeldBy)
+	}
 }
