@@ -54,7 +54,7 @@ func (s *streamReads) read(ctx context.Context, read postgres.StreamRead) (postg
 	}
 	s.mu.Unlock()
 	if mine {
-		s.run(ctx, batch)
+		s.run(batch)
 	}
 	select {
 	case <-r.done:
@@ -66,8 +66,10 @@ func (s *streamReads) read(ctx context.Context, read postgres.StreamRead) (postg
 
 // run answers a batch of reads, then hands the reads that waited meanwhile
 // to a statement of their own, so that this stream need not wait for them.
-func (s *streamReads) run(ctx context.Context, batch []*streamRead) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), streamReadTimeout)
+// A batch belongs to no one stream's request, so it runs under a context of
+// its own.
+func (s *streamReads) run(batch []*streamRead) {
+	ctx, cancel := context.WithTimeout(context.Background(), streamReadTimeout)
 	defer cancel()
 	reads := make([]postgres.StreamRead, len(batch))
 	for i, r := range batch {
@@ -89,6 +91,6 @@ func (s *streamReads) run(ctx context.Context, batch []*streamRead) {
 	}
 	s.mu.Unlock()
 	if len(next) > 0 {
-		go s.run(ctx, next)
+		go s.run(next)
 	}
 }
