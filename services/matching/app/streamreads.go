@@ -17,6 +17,11 @@ import (
 // this process ten round trips' work for what one statement does.
 const streamReadsInFlight = 2
 
+// streamReadsPerStatement bounds a statement when many streams wake at
+// once, as when clients reconnect after a restart, each with up to
+// StreamPage notifications to read: the rest wait for the next.
+const streamReadsPerStatement = 64
+
 // streamReadTimeout bounds a statement that reads for many streams, which
 // no single stream's end may cancel: a stream whose read fails ends, and its
 // client reconnects.
@@ -50,7 +55,7 @@ func (s *streamReads) read(ctx context.Context, read postgres.StreamRead) (postg
 	var batch []*streamRead
 	if mine {
 		s.inFlight++
-		batch, s.waiting = s.waiting, nil
+		batch = s.take()
 	}
 	s.mu.Unlock()
 	if mine {
@@ -84,8 +89,7 @@ func (s *streamReads) run(batch []*streamRead) {
 		close(r.done)
 	}
 	s.mu.Lock()
-	next := s.waiting
-	s.waiting = nil
+	next := s.take()
 	if len(next) == 0 {
 		s.inFlight--
 	}
@@ -93,4 +97,14 @@ func (s *streamReads) run(batch []*streamRead) {
 	if len(next) > 0 {
 		go s.run(next)
 	}
+}
+
+// take removes the longest-waiting reads, as many as a statement answers;
+// the caller holds mu.
+func (s *streamReads) take() []*streamRead {
+	batch := s.waiting[:min(len(s.waiting), streamReadsPerStatement)]
+	if s.waiting = s.waiting[len(batch):]; len(s.waiting) == 0 {
+		s.waiting = nil
+	}
+	return batch
 }

@@ -149,3 +149,79 @@ func waitFor(t *testing.T, ok func() bool) {
 		}
 	}
 }
+
+// Many streams woken at once read streamReadsPerStatement to a statement,
+// the longest-waiting first, and each gets its own page.
+func TestManyStreamsWokenAtOnceReadInBoundedStatements(t *testing.T) {
+	db := &statements{started: make(chan statement, 8)}
+	s := &streamReads{pages: db.pages}
+	wokenAtOnce := 2*streamReadsPerStatement + 5
+	titles := make(chan string, wokenAtOnce)
+	read := func(id string) {
+		go func() {
+			page, err := s.read(context.Background(), postgres.StreamRead{Role: "producer", RecipientID: id})
+			if err != nil {
+				titles <- err.Error()
+				return
+			}
+			titles <- page.Notifications[0].Title
+		}()
+	}
+	next := func() statement {
+		t.Helper()
+		select {
+		case st := <-db.started:
+			return st
+		case <-time.After(10 * time.Second):
+			t.Fatal("no statement started")
+			return statement{}
+		}
+	}
+	read("first")
+	first := next()
+	read("second")
+	second := next()
+	for i := range wokenAtOnce - 2 {
+		read(fmt.Sprint("stream-", i))
+		waitFor(t, func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return len(s.waiting) == i+1
+		})
+	}
+
+	first.end <- nil
+	bounded := next()
+	if len(bounded.reads) != streamReadsPerStatement || bounded.reads[0] != "stream-0" {
+		t.Fatalf("the next statement read %d streams from %s, not %d from stream-0", len(bounded.reads), bounded.reads[0], streamReadsPerStatement)
+	}
+	second.end <- nil
+	rest := next()
+	if want := fmt.Sprint("stream-", streamReadsPerStatement); len(rest.reads) != streamReadsPerStatement || rest.reads[0] != want {
+		t.Fatalf("the statement after read %d streams from %s, not %d from %s", len(rest.reads), rest.reads[0], streamReadsPerStatement, want)
+	}
+	bounded.end <- nil
+	last := next()
+	if want := fmt.Sprint("stream-", 2*streamReadsPerStatement); len(last.reads) != 3 || last.reads[0] != want {
+		t.Fatalf("the last statement read %d streams from %s, not 3 from %s", len(last.reads), last.reads[0], want)
+	}
+	rest.end <- nil
+	last.end <- nil
+	got := map[string]bool{}
+	for range wokenAtOnce {
+		select {
+		case title := <-titles:
+			got[title] = true
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d streams were answered", len(got), wokenAtOnce)
+		}
+	}
+	for _, id := range append(append([]string{"first", "second"}, bounded.reads...), last.reads...) {
+		if !got["for "+id] {
+			t.Fatalf("%s got no page of its own", id)
+		}
+	}
+	if len(got) != wokenAtOnce {
+		t.Fatalf("%d distinct answers for %d streams", len(got), wokenAtOnce)
+	}
+}

@@ -170,7 +170,8 @@ func TestLiveStreamsReadTogetherFindWhatEachFindsAlone(t *testing.T) {
 	notify := func(role, id string, titles ...string) {
 		var ns []Notification
 		for _, title := range titles {
-			ns = append(ns, Notification{RecipientRole: role, RecipientID: id, Kind: "quote_decided", DedupeKey: title, Title: title})
+			ns = append(ns, Notification{RecipientRole: role, RecipientID: id, Kind: "quote_decided", DedupeKey: title, Title: title,
+				Reasons: []string{title}, Data: map[string]any{title: true}})
 		}
 		require.NoError(t, repo.InTx(ctx, func(tx pgx.Tx) error {
 			_, err := repo.AddNotifications(ctx, tx, ns)
