@@ -27,9 +27,9 @@ time), find the highest rate with p99 under 50 ms, and post demands at 50, 100
 and 200 a second, timing each until its notification arrives on the matched
 producer's live stream. The same work is measured on the bare engines beside
 it: a Bleve index of the same products in this process, a pgx insert and
-commit (DATABASE_URL), a JetStream publish (NATS_URL). Tokens are signed with
-OCOP_JWT_SECRET, as for ocop token. Use a fresh server: the catalogue is added
-to whatever it holds.`,
+commit (DATABASE_URL), a JetStream publish (NATS_URL), and printed as ratios to
+ours. Tokens are signed with OCOP_JWT_SECRET, as for ocop token. Use a fresh
+server: the catalogue is added to whatever it holds.`,
 		Example: `  ocop bench --url http://127.0.0.1:8080 --products 100000 --duration 10s --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := config.FromEnv()
@@ -52,7 +52,8 @@ to whatever it holds.`,
 			for _, r := range rep.MatchRuns {
 				fmt.Fprintf(out, "demand → notification at %.0f/s: p50 %.2f ms, p99 %.2f ms (%d notified, %d errors)\n", r.Rate, r.P50, r.P99, r.Done, r.Errors)
 			}
-			fmt.Fprintf(out, "bare pgx commit p50 %.2f ms, bare JetStream publish p50 %.2f ms\n", rep.BareCommitP50, rep.BarePublishP50)
+			fmt.Fprintf(out, "bare pgx commit p50 %.2f ms, bare JetStream publish p50 %.2f ms (demand → notification p50 at %.0f/s: %.1f times both)\n",
+				rep.BareCommitP50, rep.BarePublishP50, rep.MatchRate, rep.MatchVsBare)
 			if o.PID > 0 {
 				fmt.Fprintf(out, "ocop serve memory: %.0f MB now, %.0f MB peak\n", rep.RSSNowMB, rep.RSSMB)
 			}

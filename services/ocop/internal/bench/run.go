@@ -67,6 +67,10 @@ type Report struct {
 	MatchRuns         []Run   `json:"match_runs"`
 	BareCommitP50     float64 `json:"bare_commit_p50_ms"`
 	BarePublishP50    float64 `json:"bare_publish_p50_ms"`
+	// MatchVsBare is how many times a bare commit and publish together the
+	// demand → notification p50 at MatchRate takes: the least a demand's
+	// path does is commit the demand and publish its event.
+	MatchVsBare float64 `json:"match_vs_bare"`
 	// RSSMB is the server's peak resident memory (VmHWM), the figure the
 	// memory target is about; RSSNowMB is its resident memory at the end.
 	RSSMB    float64 `json:"rss_mb"`
@@ -592,6 +596,10 @@ func (r *runner) bareWrites(ctx context.Context, rep *Report) error {
 		}
 		rep.BarePublishP50 = ms(lat.Percentile(50))
 		r.logf("bare JetStream publish: p50 %.2f ms", rep.BarePublishP50)
+	}
+	if rep.BareCommitP50 > 0 && rep.BarePublishP50 > 0 {
+		rep.MatchVsBare = rep.MatchP50 / (rep.BareCommitP50 + rep.BarePublishP50)
+		r.logf("demand → notification p50 at %.0f/s takes %.1f times a bare commit and publish", rep.MatchRate, rep.MatchVsBare)
 	}
 	return nil
 }
