@@ -87,7 +87,7 @@ func TestReportNamesTheFiguresToolsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"products", "searchable_seconds", "search_p50_ms", "search_p99_ms", "search_max_qps",
-		"bare_search_qps", "match_rate", "match_p50_ms", "match_p99_ms", "match_vs_bare", "rss_mb"} {
+		"bare_search_qps", "import_vs_bare", "match_rate", "match_p50_ms", "match_p99_ms", "match_vs_bare", "rss_mb"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("the report has no %s", k)
 		}
