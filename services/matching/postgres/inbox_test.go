@@ -18,8 +18,7 @@ import (
 // it: the live stream must neither pass its notification nor send one whose
 // older transactions are still running.
 func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
-	pool := testkit.Postgres(t, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
-	repo := New(pool, testkit.Logger(t))
+	repo, pool := newRepository(t)
 	ctx := context.Background()
 	notify := func(tx pgx.Tx, key string) {
 		_, err := repo.AddNotifications(ctx, tx, []Notification{{RecipientRole: "producer", RecipientID: "prd-1",
@@ -72,8 +71,7 @@ func TestLiveStreamPassesNoNotificationOfALaterCommit(t *testing.T) {
 // fields, a fact told before (in an earlier call or earlier in the same
 // call) is not added, and a recipient's stream follows the call's order.
 func TestNotificationsAreAddedTogetherOnceEach(t *testing.T) {
-	pool := testkit.Postgres(t, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
-	repo := New(pool, testkit.Logger(t))
+	repo, pool := newRepository(t)
 	ctx := context.Background()
 	add := func(ns []Notification) []Notification {
 		var added []Notification
@@ -125,6 +123,13 @@ func TestNotificationsAreAddedTogetherOnceEach(t *testing.T) {
 	require.Equal(t, "told before", ns[0].Title)
 }
 
+// newRepository returns a repository on a database of its own, and its
+// pool.
+func newRepository(tb testing.TB) (*Repository, *pgxpool.Pool) {
+	pool := testkit.Postgres(tb, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
+	return New(pool, testkit.Logger(tb)), pool
+}
+
 // begin starts a transaction with its id taken, rolled back at the test's
 // end unless committed.
 func begin(t *testing.T, pool *pgxpool.Pool) (pgx.Tx, uint64) {
@@ -164,8 +169,7 @@ func readStream(t *testing.T, repo *Repository, role, recipientID string, after 
 // stream's read alone finds, whoever else reads beside it and in whatever
 // order, including the same recipient from two places.
 func TestLiveStreamsReadTogetherFindWhatEachFindsAlone(t *testing.T) {
-	pool := testkit.Postgres(t, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
-	repo := New(pool, testkit.Logger(t))
+	repo, pool := newRepository(t)
 	ctx := context.Background()
 	notify := func(role, id string, titles ...string) {
 		var ns []Notification

@@ -6,18 +6,13 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/ocopvn/ocop/pkg/events"
-	pgplatform "github.com/ocopvn/ocop/pkg/postgres"
-	"github.com/ocopvn/ocop/pkg/testkit"
 )
 
 // Ten streams woken by one match read ten recipients' newest
 // notification, each in a statement of its own (alone) or all in one
 // (together).
 func BenchmarkStreamReads(b *testing.B) {
-	pool := testkit.Postgres(b, map[string][]pgplatform.Source{"matching": {pgplatform.Migrations, events.Migrations, Migrations}})
-	repo := New(pool, testkit.Logger(b))
+	repo, _ := newRepository(b)
 	ctx := context.Background()
 	var reads []StreamRead
 	for r := range 10 {
