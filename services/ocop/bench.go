@@ -53,8 +53,10 @@ server: the catalogue is added to whatever it holds.`,
 			for _, r := range rep.MatchRuns {
 				fmt.Fprintf(out, "demand → notification at %.0f/s: p50 %.2f ms, p99 %.2f ms (%d notified, %d errors)\n", r.Rate, r.P50, r.P99, r.Done, r.Errors)
 			}
-			fmt.Fprintf(out, "bare pgx commit p50 %.2f ms, bare JetStream publish p50 %.2f ms (demand → notification p50 at %.0f/s: %.1f times both)\n",
-				rep.BareCommitP50, rep.BarePublishP50, rep.MatchRate, rep.MatchVsBare)
+			if rep.MatchVsBare > 0 {
+				fmt.Fprintf(out, "bare pgx commit p50 %.2f ms, bare JetStream publish p50 %.2f ms (demand → notification p50 at %.0f/s: %.1f times both)\n",
+					rep.BareCommitP50, rep.BarePublishP50, rep.MatchRate, rep.MatchVsBare)
+			}
 			if o.PID > 0 {
 				fmt.Fprintf(out, "ocop serve memory: %.0f MB now, %.0f MB peak\n", rep.RSSNowMB, rep.RSSMB)
 			}
